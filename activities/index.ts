@@ -1,0 +1,17 @@
+import type { Deps } from '../src/deps';
+
+/**
+ * Every activity Steward registers, closed over the shared dependencies (database, config).
+ * Activities receive and return IDs and counts only: personal data stays in PostgreSQL.
+ */
+export function createActivities(deps: Deps) {
+  return {
+    /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
+    async databaseTime(): Promise<string> {
+      const { rows } = await deps.db.raw('select now() as now');
+      return new Date(rows[0].now).toISOString();
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,23 @@
+import type { RequestHandler } from 'express';
+import { createHandler } from 'graphql-http/lib/use/express';
+import type { Deps } from '../../deps';
+import { PassLinks } from '../../services/passLinks';
+import type { GraphQLContext } from './context';
+import { distributionResolvers } from './resolvers/distribution';
+import { passDesignResolvers } from './resolvers/passDesigns';
+import { buildExecutableSchema } from './schema';
+
+/** POST /query: seed 003's schema over graphql-http; runs after `requireUser`. */
+export function graphqlHandler(deps: Deps): RequestHandler {
+  const schema = buildExecutableSchema(passDesignResolvers, distributionResolvers);
+  const links = new PassLinks(deps.config);
+  return createHandler<GraphQLContext>({
+    schema,
+    context: (req): GraphQLContext => ({
+      principal: req.raw.principal!,
+      requestId: req.raw.requestId,
+      deps,
+      links,
+    }),
+  });
+}

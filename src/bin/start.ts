@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { buildDeps, closeDeps, listen } from '../bootstrap';
+import { loadConfig } from '../config';
+import { migrateLatest } from '../db/knex';
+import { startEmbeddedPostgres } from '../dev/embeddedPostgres';
+import { startLocalTemporal } from '../dev/localTemporal';
+import { logger } from '../logger';
+import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { createWorker } from '../temporal/worker';
+import { run, shutdownSignal } from './run';
+
+/**
+ * `npm start`: everything on one machine. A Temporal dev server (state in <data>/temporal.db) and
+ * an embedded PostgreSQL (in <data>/postgres) unless TEMPORAL_ADDRESS / DATABASE_URL name real
+ * ones, then migrations, one worker and the API. Ctrl-C stops it all; the data stays for next time.
+ */
+run(async () => {
+  // Development defaults: callbacks to local receivers are fine on a laptop.
+  process.env.CALLBACK_ALLOW_PRIVATE ??= 'true';
+  const config = loadConfig();
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
+
+  let temporalAddress = config.temporal.address;
+  let uiUrl: string | undefined;
+  if (!temporalAddress) {
+    say('starting Temporal dev server (first run may build the temporal CLI: a few minutes)...');
+    const temporal = await startLocalTemporal({
+      dbFilename: path.join(config.dataDir, 'temporal.db'),
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      log: (l) => say(l),
+    });
+    stops.unshift(() => temporal.stop());
+    temporalAddress = temporal.address;
+    uiUrl = `http://localhost:${config.temporal.uiPort}`;
+  }
+
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    say('starting embedded PostgreSQL...');
+    const pg = await startEmbeddedPostgres({
+      dir: path.join(config.dataDir, 'postgres'),
+      port: config.embeddedPostgresPort,
+      database: 'steward',
+      persistent: true,
+    });
+    stops.unshift(() => pg.stop());
+    databaseUrl = pg.url;
+  }
+
+  const deps = await buildDeps(config, { databaseUrl, temporalAddress });
+  stops.unshift(() => closeDeps(deps));
+  const applied = await migrateLatest(deps.db);
+  if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
+
+  await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+  const workerDone = worker.run();
+  stops.unshift(async () => {
+    worker.shutdown();
+    await workerDone;
+    await connection.close();
+  });
+
+  const api = await listen(deps, config.port);
+  stops.unshift(() => api.close());
+
+  const lines = [
+    '',
+    'Steward is running:',
+    `  GraphQL API   ${config.publicBaseUrl}/query   (token: npm run admin -- token --org <org> --email <you> --roles Owner)`,
+    `  Health        ${config.publicBaseUrl}/healthz`,
+    `  Temporal      ${temporalAddress}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
+    uiUrl ? `  Temporal UI   ${uiUrl}` : undefined,
+    `  PostgreSQL    ${databaseUrl.replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,
+    `  Data folder   ${config.dataDir}`,
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(lines.filter((l) => l !== undefined).join('\n') + '\n');
+
+  const signal = await shutdownSignal();
+  say(`${signal}: stopping...`);
+  for (const stop of stops) {
+    try {
+      await stop();
+    } catch (err) {
+      logger.warn({ err }, 'error while stopping');
+    }
+  }
+  say('stopped.');
+  process.exit(0);
+});

@@ -1,0 +1,13 @@
+import type { Client } from '@temporalio/client';
+import type { JwtKeys } from './auth/keys';
+import type { Config } from './config';
+import type { Db } from './db/knex';
+
+/** What the API, the worker's activities and the admin CLI share: built once at start-up. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  jwtKeys: JwtKeys;
+  /** Absent in processes that never start workflows (migrate, parts of the admin CLI). */
+  temporal?: Client;
+}

@@ -1,0 +1,20 @@
+import { DefaultLogger, LogLevel, Runtime } from '@temporalio/worker';
+import { logger } from '../logger';
+
+let installed = false;
+
+/**
+ * Installs the Temporal Core runtime once per process, forwarding the SDK's and the workflows'
+ * logs into our JSON logger (with workflowId/runId etc. as fields).
+ */
+export function installTemporalRuntime(): void {
+  if (installed) return;
+  installed = true;
+  const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'INFO') as LogLevel;
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const method = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+      logger[method]({ ...entry.meta, source: 'temporal' }, entry.message);
+    }),
+  });
+}

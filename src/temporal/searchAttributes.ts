@@ -1,0 +1,21 @@
+import { Connection } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+
+/** Steward's custom search attributes: operators find any job in the Temporal UI by these. */
+export const OrganisationId = defineSearchAttributeKey('OrganisationId', SearchAttributeType.KEYWORD);
+export const RequestId = defineSearchAttributeKey('RequestId', SearchAttributeType.KEYWORD);
+export const STEWARD_SEARCH_ATTRIBUTES = [OrganisationId, RequestId];
+
+/** Registers the attributes in the namespace when missing; safe to run from every worker start. */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = STEWARD_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (existing.customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(
+      missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+}

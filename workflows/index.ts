@@ -1,0 +1,5 @@
+/**
+ * Every workflow Steward runs. This module and what it imports are bundled into the deterministic
+ * workflow sandbox: import only workflow code here (no Node APIs, no database).
+ */
+export { scheduledPing } from './scheduledPing';
