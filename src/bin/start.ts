@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from '../dev/embeddedPostgres';
 import { startLocalTemporal } from '../dev/localTemporal';
 import { logger } from '../logger';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorker } from '../temporal/worker';
 import { run, shutdownSignal } from './run';
 
@@ -22,6 +23,7 @@ run(async () => {
   process.env.CALLBACK_ALLOW_PRIVATE ??= 'true';
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
+  installTemporalRuntime();
   const stops: (() => Promise<void>)[] = [];
   const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
 

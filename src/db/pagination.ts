@@ -23,13 +23,16 @@ export async function keysetPage<Row extends { id: string }>(
   timestampColumn: string,
   cursor: KeysetCursor,
 ): Promise<KeysetPage<Row>> {
+  // Qualify id like the timestamp ("d.last_modified" -> "d.id") so joins stay unambiguous.
+  const table = timestampColumn.includes('.') ? `${timestampColumn.split('.')[0]}.` : '';
+  const id = `${table}id::text`;
   const ts = `date_trunc('milliseconds', ${timestampColumn})`;
   if (cursor.lastTimestamp && cursor.lastDocID) {
-    query.whereRaw(`(${ts}, id::text) < (?, ?)`, [cursor.lastTimestamp, cursor.lastDocID]);
+    query.whereRaw(`(${ts}, ${id}) < (?, ?)`, [cursor.lastTimestamp, cursor.lastDocID]);
   } else if (cursor.lastTimestamp) {
     query.whereRaw(`${ts} < ?`, [cursor.lastTimestamp]);
   }
-  const rows = (await query.orderByRaw(`${ts} DESC, id::text DESC`).limit(cursor.batchSize)) as Row[];
+  const rows = (await query.orderByRaw(`${ts} DESC, ${id} DESC`).limit(cursor.batchSize)) as Row[];
   const last = rows[rows.length - 1] as (Row & Record<string, unknown>) | undefined;
   const column = timestampColumn.split('.').pop() as string;
   return {

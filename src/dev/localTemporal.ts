@@ -1,6 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { STEWARD_SEARCH_ATTRIBUTES } from '../temporal/searchAttributes';
-import { installTemporalRuntime } from '../temporal/runtime';
 import type { Log } from './cacheDir';
 import { resolveTemporalCli } from './temporalCli';
 
@@ -28,7 +27,6 @@ export interface LocalTemporal {
  * a Go build); without one, the SDK downloads it (machines with internet).
  */
 export async function startLocalTemporal(opts: LocalTemporalOptions = {}): Promise<LocalTemporal> {
-  installTemporalRuntime();
   const cli = await resolveTemporalCli(opts.log);
   const namespace = opts.namespace ?? 'default';
   const env = await TestWorkflowEnvironment.createLocal({

@@ -1,7 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { Deps } from '../deps';
-import { installTemporalRuntime } from './runtime';
 
 export interface WorkerOptions {
   namespace: string;
@@ -15,7 +14,6 @@ export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
 /** One worker (the caller owns `connection`): all of Steward's workflows and activities on one task queue. */
 export async function createWorker(deps: Deps, connection: NativeConnection, opts: WorkerOptions): Promise<Worker> {
-  installTemporalRuntime();
   return Worker.create({
     connection,
     namespace: opts.namespace,

@@ -22,7 +22,7 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
   withLogContext({ requestId: req.requestId }, () => {
     res.on('finish', () => {
       logger.info(
-        { method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        { method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
         'request',
       );
     });

@@ -1,0 +1,96 @@
+import crypto from 'node:crypto';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { buildDeps, closeDeps, listen } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config';
+import type { Deps } from '../../src/deps';
+import { createWorker } from '../../src/temporal/worker';
+import { signUserToken, Role } from '../../src/auth/tokens';
+import { createOrganisation } from '../../src/services/organisations';
+import { createPassDesign, defaultPresentation } from '../../src/services/passDesigns';
+
+/**
+ * One test file's Steward: the real API on a free port and a real worker on its own task queue,
+ * against the Temporal server and PostgreSQL that globalSetup started.
+ */
+export interface Harness {
+  deps: Deps;
+  baseUrl: string;
+  taskQueue: string;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: { worker?: boolean } = {}): Promise<Harness> {
+  const taskQueue = `test-${crypto.randomUUID()}`;
+  process.env.TEMPORAL_TASK_QUEUE = taskQueue;
+  const config = loadConfig();
+  const deps = await buildDeps(config, { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! });
+  const api = await listen(deps, 0);
+  let worker: Worker | undefined;
+  let connection: NativeConnection | undefined;
+  let running: Promise<void> | undefined;
+  if (opts.worker !== false) {
+    connection = await NativeConnection.connect({ address: config.temporal.address! });
+    worker = await createWorker(deps, connection, {
+      namespace: config.temporal.namespace,
+      taskQueue,
+      workflowBundlePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE,
+    });
+    running = worker.run();
+  }
+  return {
+    deps,
+    baseUrl: `http://127.0.0.1:${api.port}`,
+    taskQueue,
+    worker: worker!,
+    async close() {
+      await api.close();
+      if (worker) {
+        worker.shutdown();
+        await running;
+        await connection!.close();
+      }
+      await closeDeps(deps);
+    },
+  };
+}
+
+/** A fresh organisation (unique ID per call) with one pass design; tests never share data. */
+export async function createTestOrg(
+  deps: Deps,
+  opts: { fields?: string[]; prefix?: string; callbackUrl?: string; title?: string } = {},
+) {
+  const id = `org-${crypto.randomBytes(5).toString('hex')}`;
+  const org = await createOrganisation(deps.db, { id, name: `Test ${id}`, callbackUrl: opts.callbackUrl });
+  const fields = opts.fields ?? ['membership_number', 'membership_name'];
+  const title = opts.title ?? 'Gym Membership';
+  const prefix = opts.prefix ?? String(crypto.randomInt(10_000_000, 99_999_999));
+  const design = await createPassDesign(deps.db, {
+    organisationId: id,
+    title,
+    prefix,
+    dynamicFieldKeys: fields,
+    actor: 'test',
+    presentation: defaultPresentation(org.name, title, fields, deps.config.publicBaseUrl),
+  });
+  return { org, design, prefix, title, fields };
+}
+
+export async function tokenFor(deps: Deps, org: string, roles: Role[] = ['Owner'], email = 'ops@example.test'): Promise<string> {
+  return signUserToken(deps.jwtKeys, { org, email, roles }, { issuer: deps.config.jwt.issuer, audience: deps.config.jwt.audience });
+}
+
+export interface GqlResult<T = any> {
+  status: number;
+  body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+/** POST /query as a client would. */
+export async function gql<T = any>(baseUrl: string, token: string | undefined, query: string, variables?: unknown): Promise<GqlResult<T>> {
+  const res = await fetch(`${baseUrl}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, body: (await res.json()) as GqlResult<T>['body'] };
+}
