@@ -1,4 +1,5 @@
 import type { Deps } from '../src/deps';
+import { callbackActivities } from './callbacks';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -6,6 +7,7 @@ import type { Deps } from '../src/deps';
  */
 export function createActivities(deps: Deps) {
   return {
+    ...callbackActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

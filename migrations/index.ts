@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261129000001_foundation';
+import * as callbacks from './20261129000002_callbacks_files_outbox';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -7,6 +8,7 @@ import * as foundation from './20261129000001_foundation';
  */
 const migrations: Record<string, Knex.Migration> = {
   '20261129000001_foundation': foundation,
+  '20261129000002_callbacks_files_outbox': callbacks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,3 +3,4 @@
  * workflow sandbox: import only workflow code here (no Node APIs, no database).
  */
 export { scheduledPing } from './scheduledPing';
+export { callbackDelivery } from './callbackDelivery';
