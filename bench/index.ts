@@ -1,0 +1,27 @@
+/**
+ * `npm run bench [name...]`: runs the named benchmarks (all when none is named) and prints figures.
+ * Each benchmark starts the real services it measures and stops them when done.
+ */
+type Bench = () => Promise<void>;
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  // name: async () => (await import('./name')).default,
+};
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const unknown = names.filter((n) => !(n in BENCHES));
+  if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ') || 'none'}`);
+  for (const name of names.length ? names : Object.keys(BENCHES)) {
+    console.log(`\n=== ${name} ===`);
+    await (await BENCHES[name]())();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
