@@ -3,6 +3,8 @@ import type { Deps } from '../deps';
 import { logger } from '../logger';
 import { graphqlHandler } from './graphql/handler';
 import { requireUser } from './http/auth';
+import { fileDownloads } from './http/files';
+import { graphqlMultipart } from './http/multipart';
 import { requestContext } from './http/requestContext';
 
 /** The HTTP API: every route and middleware, assembled in one place. */
@@ -15,7 +17,9 @@ export function createApp(deps: Deps): express.Express {
     res.json({ status: 'ok' });
   });
 
-  app.use('/query', requireUser(deps), express.json({ limit: '2mb' }), graphqlHandler(deps));
+  // JSON bodies up to 40 MB: distributePassBatch may carry 100,000 rows inline.
+  app.use('/query', requireUser(deps), graphqlMultipart, express.json({ limit: '40mb' }), graphqlHandler(deps));
+  app.get('/files/:id', requireUser(deps), fileDownloads(deps));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });

@@ -47,7 +47,13 @@ const rowSchema = z.object({
   deliveryTemplate: optionalText,
   beacons: z.array(z.string()).max(MAX_BEACONS, `at most ${MAX_BEACONS} beacons per pass`).nullish().transform((v) => v ?? []),
   locations: z.array(z.string()).max(MAX_LOCATIONS, `at most ${MAX_LOCATIONS} locations per pass`).nullish().transform((v) => v ?? []),
-  expiredTimestamp: z.date({ error: 'must be a timestamp' }).nullish().transform((v) => v ?? null),
+  // A Date from GraphQL's Time scalar, or an RFC 3339 string from CSV or staged JSON.
+  expiredTimestamp: z
+    .union([z.date(), z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp such as 2023-03-23T17:21:00Z' })], {
+      error: 'must be an RFC 3339 timestamp such as 2023-03-23T17:21:00Z',
+    })
+    .nullish()
+    .transform((v) => (v ? new Date(v) : null)),
   // Only used by organisations with external serials, which Steward does not offer: accepted, ignored.
   serialNumber: z.string().nullish(),
 });

@@ -94,3 +94,31 @@ export async function gql<T = any>(baseUrl: string, token: string | undefined, q
   });
   return { status: res.status, body: (await res.json()) as GqlResult<T>['body'] };
 }
+
+/** A GraphQL multipart request (the spec's operations + map + files), as upload clients send it. */
+export async function gqlUpload<T = any>(
+  baseUrl: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+  file: { path: string; content: Buffer | string; filename?: string },
+  headers: Record<string, string> = {},
+): Promise<GqlResult<T>> {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query, variables }));
+  form.append('map', JSON.stringify({ 0: [file.path] }));
+  form.append('0', new Blob([file.content], { type: 'text/csv' }), file.filename ?? 'upload.csv');
+  const res = await fetch(`${baseUrl}/query`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: form });
+  return { status: res.status, body: (await res.json()) as GqlResult<T>['body'] };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

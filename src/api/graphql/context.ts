@@ -1,5 +1,6 @@
 import type { Principal } from '../../auth/tokens';
 import type { Deps } from '../../deps';
+import type { FileStore } from '../../services/files';
 import type { PassLinks } from '../../services/passLinks';
 
 /** Per-request context: the verified caller and the shared dependencies. */
@@ -9,4 +10,7 @@ export type GraphQLContext = {
   requestId: string;
   deps: Deps;
   links: PassLinks;
+  files: FileStore;
+  /** The client's Idempotency-Key header: a retried job-starting mutation starts one job. */
+  idempotencyKey?: string;
 };

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { createHandler } from 'graphql-http/lib/use/express';
 import type { Deps } from '../../deps';
+import { FileStore } from '../../services/files';
 import { PassLinks } from '../../services/passLinks';
 import type { GraphQLContext } from './context';
 import { distributionResolvers } from './resolvers/distribution';
@@ -11,6 +12,7 @@ import { buildExecutableSchema } from './schema';
 export function graphqlHandler(deps: Deps): RequestHandler {
   const schema = buildExecutableSchema(passDesignResolvers, distributionResolvers);
   const links = new PassLinks(deps.config);
+  const files = new FileStore(deps.config);
   return createHandler<GraphQLContext>({
     schema,
     context: (req): GraphQLContext => ({
@@ -18,6 +20,8 @@ export function graphqlHandler(deps: Deps): RequestHandler {
       requestId: req.raw.requestId,
       deps,
       links,
+      files,
+      idempotencyKey: req.raw.header('idempotency-key') || undefined,
     }),
   });
 }

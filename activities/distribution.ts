@@ -1,0 +1,18 @@
+import type { Deps } from '../src/deps';
+import { finalizeDistribution, processDistributionChunk } from '../src/services/batchDistribution';
+import { FileStore } from '../src/services/files';
+import { PassLinks } from '../src/services/passLinks';
+
+/** Batch-distribution activities: IDs in, counts out; the rows stay in PostgreSQL. */
+export function distributionActivities(deps: Deps) {
+  const links = new PassLinks(deps.config);
+  const files = new FileStore(deps.config);
+  return {
+    async processDistributionChunk(requestId: string, size: number) {
+      return processDistributionChunk(deps.db, links, requestId, size);
+    },
+    async finalizeDistribution(requestId: string) {
+      return finalizeDistribution(deps.db, links, files, requestId);
+    },
+  };
+}

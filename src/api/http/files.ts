@@ -1,0 +1,23 @@
+import type { Request, Response } from 'express';
+import type { Deps } from '../../deps';
+import { DomainError } from '../../services/errors';
+import { FileStore } from '../../services/files';
+
+/** GET /files/:id?expires&sig: a signed, expiring result-file link, for its organisation only. */
+export function fileDownloads(deps: Deps) {
+  const files = new FileStore(deps.config);
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      const file = await files.open(deps.db, String(req.params.id), req.principal!.org, String(req.query.expires ?? ''), String(req.query.sig ?? ''));
+      res
+        .status(200)
+        .setHeader('content-type', file.content_type)
+        .setHeader('content-disposition', `attachment; filename="${file.filename}"`)
+        .setHeader('cache-control', 'private, no-store')
+        .end(file.content);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      res.status(err.code === 'NOT_FOUND' ? 404 : 403).json({ error: err.code.toLowerCase(), message: err.message });
+    }
+  };
+}
