@@ -25,6 +25,8 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('steward'),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  // A prebuilt workflow bundle (tests, CI); otherwise the worker bundles workflows/ at start.
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
 
   // JWT verification: exactly one of a shared HS256 secret, an EdDSA public key (PEM) or a JWKS URL.
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
@@ -55,6 +57,7 @@ export interface Config {
     taskQueue: string;
     uiPort: number;
     devPort: number;
+    workflowBundlePath?: string;
   };
   jwt: {
     secret?: string;
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiPort: e.TEMPORAL_UI_PORT,
       devPort: e.TEMPORAL_DEV_PORT,
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     },
     jwt: {
       secret: e.JWT_SECRET,

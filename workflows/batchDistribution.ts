@@ -3,7 +3,13 @@ import type { Activities } from '../activities';
 import type { DistributionProgress } from '../src/services/batchDistribution';
 import { deliverCallbackWithRetries } from './callbackDelivery';
 
-const { processDistributionChunk, finalizeDistribution } = proxyActivities<Activities>({
+// A chunk takes well under a second; a short timeout means a chunk lost with a crashed worker is
+// retried elsewhere within seconds (its transaction rolled back, so the retry starts clean).
+const { processDistributionChunk } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+const { finalizeDistribution } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });

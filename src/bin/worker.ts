@@ -12,12 +12,12 @@ import { run, shutdownSignal } from './run';
 run(async () => {
   const config = loadConfig();
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required for npm run worker');
+  installTemporalRuntime();
   const address = config.temporal.address ?? 'localhost:7233';
   const deps = await buildDeps(config, { databaseUrl: config.databaseUrl, temporalAddress: address });
   await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
-  installTemporalRuntime();
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+  const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workflowBundlePath: config.temporal.workflowBundlePath });
   logger.info({ taskQueue: config.temporal.taskQueue, address }, 'worker started');
   const stopped = worker.run();
   await shutdownSignal();

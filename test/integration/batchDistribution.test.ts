@@ -46,17 +46,17 @@ describe('batch distribution (real Temporal + PostgreSQL + HTTP receiver)', () =
     expect(await h.deps.db('passes').where({ distribution_request_id: requestId }).count<{ c: number }[]>('* as c')).toEqual([{ c: 990 }]);
 
     const download = async (url: string, t = token) => fetch(url.replace(h.deps.config.publicBaseUrl, h.baseUrl), { headers: { authorization: `Bearer ${t}` } });
-    const successCsv = parse(await (await download(payload.successResultsURL)).text(), { columns: true });
+    const successCsv: Record<string, string>[] = parse(await (await download(payload.successResultsURL)).text(), { columns: true });
     expect(successCsv).toHaveLength(990);
     expect(Object.keys(successCsv[0])).toEqual([
       'customFieldData', 'externalReferenceID', 'payload', 'passDownloadLink', 'serialNumber', 'deliveryMethod', 'deliveryAddress',
       'deliverySalutation', 'deliveryName', 'deliveryTemplate', 'beacons', 'locations', 'expiredTimestamp', 'passApiKey',
     ]);
-    expect(new Set(successCsv.map((r: { serialNumber: string }) => r.serialNumber)).size).toBe(990);
-    const failureCsv = parse(await (await download(payload.failureResultsURL)).text(), { columns: true });
+    expect(new Set(successCsv.map((r) => r.serialNumber)).size).toBe(990);
+    const failureCsv: Record<string, string>[] = parse(await (await download(payload.failureResultsURL)).text(), { columns: true });
     expect(failureCsv).toHaveLength(10);
-    expect(failureCsv.find((r: { externalReferenceID: string }) => r.externalReferenceID === 'ext-3').error).toBe('row 3: has 2 columns but the header has 4');
-    expect(failureCsv.find((r: { externalReferenceID: string }) => r.externalReferenceID === 'ext-50').error).toMatch(/^row 50: payload: must be at most 64 bytes/);
+    expect(failureCsv.find((r) => r.externalReferenceID === 'ext-3')?.error).toBe('row 3: has 2 columns but the header has 4');
+    expect(failureCsv.find((r) => r.externalReferenceID === 'ext-50')?.error).toMatch(/^row 50: payload: must be at most 64 bytes/);
 
     // The links work only for this organisation.
     const other = await createTestOrg(h.deps);

@@ -1,0 +1,56 @@
+import { createTestOrg, eventually, gql, Harness, startHarness, tokenFor } from '../helpers/harness';
+import { WorkerProcess } from '../helpers/workerProcess';
+
+describe('batch distribution survives a worker crash', () => {
+  let h: Harness;
+  const workers: WorkerProcess[] = [];
+  beforeAll(async () => {
+    h = await startHarness({ worker: false });
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.kill();
+    await h.close();
+  });
+
+  const newWorker = async () => {
+    const w = new WorkerProcess({
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      WORKFLOW_BUNDLE_PATH: process.env.STEWARD_TEST_WORKFLOW_BUNDLE!,
+    });
+    workers.push(w);
+    await w.start();
+    return w;
+  };
+
+  it('SIGKILL halfway through 20,000 rows, restart: exactly 20,000 passes with 20,000 distinct serials', async () => {
+    const { org, title, design } = await createTestOrg(h.deps);
+    const token = await tokenFor(h.deps, org.id);
+    const first = await newWorker();
+
+    const rows = Array.from({ length: 20_000 }, (_, i) => ({ externalReferenceID: `e${i}`, dynamicFields: { membership_number: `${i}`, membership_name: 'N' } }));
+    const res = await gql(h.baseUrl, token, `mutation($i: DistributionRequest) { distributePassBatch(input: $i) { message } }`, { i: { title, passDetails: rows } });
+    const requestId = /request ([0-9a-f-]{36})/.exec(res.body.data.distributePassBatch.message)![1];
+
+    const processedAtKill = await eventually(async () => {
+      const r = await h.deps.db('distribution_requests').where({ id: requestId }).first('processed_count');
+      return r.processed_count >= 3000 ? r.processed_count : undefined;
+    }, 60_000, 10);
+    await first.kill('SIGKILL');
+    const afterKill = (await h.deps.db('distribution_requests').where({ id: requestId }).first('processed_count')).processed_count;
+    expect(processedAtKill).toBeLessThan(20_000);
+    expect(afterKill).toBeLessThan(20_000); // the job really was cut off halfway
+
+    await newWorker();
+    const result = await h.deps.temporal!.workflow.getHandle(`distribution-${org.id}-${requestId}`).result();
+    expect(result).toMatchObject({ total: 20_000, processed: 20_000, success: 20_000, failure: 0 });
+
+    const stats = await h.deps.db('passes')
+      .where({ distribution_request_id: requestId })
+      .first(h.deps.db.raw('count(*)::int as passes'), h.deps.db.raw('count(distinct serial_number)::int as serials'), h.deps.db.raw('max(card_number)::int as max_card'));
+    expect(stats).toEqual({ passes: 20_000, serials: 20_000, max_card: 20_000 }); // no duplicate, no gap
+    const seq = await h.deps.db('serial_sequences').where({ id: design.serial_sequence_id }).first('latest_card_number');
+    expect(seq.latest_card_number).toBe(20_000);
+    const staged = await h.deps.db('distribution_rows').where({ request_id: requestId }).groupBy('status').select('status', h.deps.db.raw('count(*)::int as n'));
+    expect(staged).toEqual([{ status: 'success', n: 20_000 }]);
+  });
+});
