@@ -2,6 +2,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps';
 import { logger } from '../logger';
 import { graphqlHandler } from './graphql/handler';
+import { claimGraphqlHandler } from './graphql/claimHandler';
 import { requireUser } from './http/auth';
 import { requestContext } from './http/requestContext';
 
@@ -16,6 +17,8 @@ export function createApp(deps: Deps): express.Express {
   });
 
   app.use('/query', requireUser(deps), express.json({ limit: '2mb' }), graphqlHandler(deps));
+  // The issuee's claim (seed 000): no organisation token, the claim token authorises; room for a photo.
+  app.use('/claim/query', express.json({ limit: '4mb' }), claimGraphqlHandler(deps));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
