@@ -259,6 +259,15 @@ describe('async issuance requests (real API, worker, Temporal, PostgreSQL)', () 
     expect(await h.deps.temporal!.workflow.getHandle(workflowIdFor(request.id)).result()).toBe('FAILED');
   });
 
+  it('finishes failing a request whose last wrong code was counted but not acted on', async () => {
+    const { request, claimToken } = await create({ contact: { verification: { email: 'ada@example.test' } } });
+    await h.deps.db('async_issuance_requests').where({ id: request.id }).update({ otp_attempts: 5 }); // as if interrupted
+    const res = await claimQuery(START, { t: claimToken });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.startAsyncIssuanceClaim).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/5 wrong one-time codes/) });
+    expect(await outboxFor(h.deps, request.id).where({ channel: 'Email' }).whereLike('body', '%verification code%')).toEqual([]);
+  });
+
   it('requires the photo when photoCapture is set', async () => {
     const { request, claimToken } = await create({ photoCapture: true });
     const single = await gql(h.baseUrl, token, SINGLE, { id: request.id });

@@ -73,7 +73,11 @@ export async function startAsyncIssuanceClaim(c: ClaimDeps, token: string) {
   if (r.otp_sent_at && Date.now() - r.otp_sent_at.getTime() < CODE_RESEND_INTERVAL_MS) {
     throw new DomainError('CONFLICT', `a code was sent less than ${CODE_RESEND_INTERVAL_MS / 1000} seconds ago; use it, or try again shortly`, 'claimToken');
   }
-  if (r.otp_attempts >= MAX_CODE_ATTEMPTS) return failAfterWrongCodes(c, r);
+  if (r.otp_attempts >= MAX_CODE_ATTEMPTS) {
+    // The last wrong code was counted but the request not yet failed (e.g. an interrupted call): finish that now.
+    await updateIssuanceWorkflow(c.deps, r.id, 'claimToken', failUpdate, 'VERIFICATION_ATTEMPTS_EXCEEDED');
+    return claimView(c, await requestForToken(c, token));
+  }
   await updateIssuanceWorkflow(c.deps, r.id, 'claimToken', sendCodeUpdate);
   const sentTo = [...(r.verification_email ? [maskEmail(r.verification_email)] : []), ...(r.verification_phone ? [maskPhone(r.verification_phone)] : [])];
   r = await requestForToken(c, token);
