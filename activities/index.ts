@@ -1,6 +1,7 @@
 import type { Deps } from '../src/deps';
 import { callbackActivities } from './callbacks';
 import { distributionActivities } from './distribution';
+import { asyncIssuanceActivities } from './asyncIssuance';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -10,6 +11,7 @@ export function createActivities(deps: Deps) {
   return {
     ...callbackActivities(deps),
     ...distributionActivities(deps),
+    ...asyncIssuanceActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

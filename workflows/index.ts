@@ -5,3 +5,4 @@
 export { scheduledPing } from './scheduledPing';
 export { callbackDelivery } from './callbackDelivery';
 export { batchDistribution } from './batchDistribution';
+export { asyncIssuance } from './asyncIssuance';

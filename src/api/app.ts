@@ -2,6 +2,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps';
 import { logger } from '../logger';
 import { graphqlHandler } from './graphql/handler';
+import { claimGraphqlHandler } from './graphql/claimHandler';
 import { requireUser } from './http/auth';
 import { fileDownloads } from './http/files';
 import { graphqlMultipart } from './http/multipart';
@@ -20,6 +21,8 @@ export function createApp(deps: Deps): express.Express {
   // JSON bodies up to 40 MB: distributePassBatch may carry 100,000 rows inline.
   app.use('/query', requireUser(deps), graphqlMultipart, express.json({ limit: '40mb' }), graphqlHandler(deps));
   app.get('/files/:id', requireUser(deps), fileDownloads(deps));
+  // The issuee's claim (seed 000): no organisation token, the claim token authorises; room for a photo.
+  app.use('/claim/query', express.json({ limit: '4mb' }), claimGraphqlHandler(deps));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });

@@ -61,7 +61,7 @@ const rowSchema = z.object({
 export type RowResult = { ok: true; value: PassDetails } | { ok: false; error: string };
 
 const EMAIL = z.string().email();
-const E164 = /^\+[1-9]\d{6,14}$/;
+export const E164 = /^\+[1-9]\d{6,14}$/;
 
 /**
  * Validates one requested pass against its design. A bad row is reported, never thrown: in a

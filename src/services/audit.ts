@@ -14,14 +14,15 @@ export interface AuditEvent {
   details?: Record<string, string | number | boolean | null>;
 }
 
-/** Records an audit event in the caller's transaction, so it exists exactly when the change does. */
-export async function recordAudit(db: Knex | Knex.Transaction, e: AuditEvent): Promise<void> {
-  await db('audit_events').insert({
+/** Records an audit event in the caller's transaction, so it exists exactly when the change does; returns its ID. */
+export async function recordAudit(db: Knex | Knex.Transaction, e: AuditEvent): Promise<number> {
+  const [row] = await db('audit_events').insert({
     organisation_id: e.organisationId,
     actor: e.actor,
     category: e.category,
     action: e.action,
     subject: e.subject ?? null,
     details: JSON.stringify(e.details ?? {}),
-  });
+  }).returning('id');
+  return row.id;
 }

@@ -1,4 +1,6 @@
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { STEWARD_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
 
 /**
  * A time-skipping Temporal test server (Java, from Maven Central; path resolved by globalSetup).
@@ -8,5 +10,19 @@ export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
+  });
+}
+
+/**
+ * Registers Steward's search attributes on a time-skipping server, which refuses workflows that set
+ * unknown ones and implements AddSearchAttributes but not ListSearchAttributes (so
+ * ensureSearchAttributes cannot be used there).
+ */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      STEWARD_SEARCH_ATTRIBUTES.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
   });
 }

@@ -6,11 +6,12 @@ import { PassLinks } from '../../services/passLinks';
 import type { GraphQLContext } from './context';
 import { distributionResolvers } from './resolvers/distribution';
 import { passDesignResolvers } from './resolvers/passDesigns';
+import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { buildExecutableSchema } from './schema';
 
 /** POST /query: seed 003's schema over graphql-http; runs after `requireUser`. */
 export function graphqlHandler(deps: Deps): RequestHandler {
-  const schema = buildExecutableSchema(passDesignResolvers, distributionResolvers);
+  const schema = buildExecutableSchema(passDesignResolvers, distributionResolvers, asyncIssuanceResolvers);
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);
   return createHandler<GraphQLContext>({

@@ -3,7 +3,7 @@ import { GraphQLError, GraphQLScalarType, Kind, ValueNode } from 'graphql';
 // RFC 3339 with a mandatory offset, as the seed's Time scalar asks (2022-04-01T08:00:00+01:00).
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
-function parseTime(value: unknown): Date {
+export function parseTime(value: unknown): Date {
   if (typeof value !== 'string' || !RFC3339.test(value)) {
     throw new GraphQLError(`Time must be an RFC 3339 timestamp such as 2023-03-23T17:21:00Z, got ${JSON.stringify(value)}`);
   }

@@ -12,13 +12,14 @@ import {
 import type { GraphQLContext } from './context';
 import { notImplemented, toGraphQLError } from './errors';
 import { Int64Scalar, MapScalar, TimeScalar, UploadScalar } from './scalars';
+import { DateTimeScalar, PositiveIntScalar } from './seed000Scalars';
 
 export type Resolver = GraphQLFieldResolver<any, GraphQLContext, any>;
 /** Resolvers by type name, then field name. */
 export type Resolvers = Record<string, Record<string, Resolver>>;
 
 const SDL_PATH = path.join(__dirname, 'schema.graphql');
-const SCALARS: GraphQLScalarType[] = [TimeScalar, MapScalar, Int64Scalar, UploadScalar];
+const SCALARS: GraphQLScalarType[] = [TimeScalar, MapScalar, Int64Scalar, UploadScalar, DateTimeScalar, PositiveIntScalar];
 
 /**
  * Builds the executable schema from seed 003's SDL: scalar implementations and resolvers are

@@ -1,0 +1,50 @@
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Deps } from '../../deps';
+import { OrganisationId, RequestId } from '../../temporal/searchAttributes';
+import { AsyncIssuanceInput, workflowIdFor } from '../../../workflows/asyncIssuanceDefs';
+import { DomainError } from '../errors';
+import type { UpdateDefinition } from '@temporalio/common';
+
+function client(deps: Deps): Client {
+  if (!deps.temporal) throw new Error('async issuance needs a Temporal client (TEMPORAL_ADDRESS)');
+  return deps.temporal;
+}
+
+/** Starts the issuance-expiry workflow of a recorded request (ID deterministic: a retry is a no-op). */
+export async function startIssuanceWorkflow(deps: Deps, r: { id: string; organisation_id: string; expires_on: Date }): Promise<void> {
+  const input: AsyncIssuanceInput = { requestId: r.id, expiresOn: r.expires_on.toISOString() };
+  await client(deps).workflow.start('asyncIssuance', {
+    taskQueue: deps.config.temporal.taskQueue,
+    workflowId: workflowIdFor(r.id),
+    args: [input],
+    typedSearchAttributes: [
+      { key: OrganisationId, value: r.organisation_id },
+      { key: RequestId, value: r.id },
+    ],
+  });
+}
+
+/**
+ * Runs an update on a request's workflow and waits for its result. A refusal by the workflow
+ * (e.g. the request became final meanwhile) becomes a CONFLICT naming the reason.
+ */
+export async function updateIssuanceWorkflow<Ret, Args extends unknown[]>(
+  deps: Deps,
+  requestId: string,
+  field: 'id' | 'claimToken',
+  def: UpdateDefinition<Ret, Args>,
+  ...args: Args
+): Promise<Ret> {
+  const handle = client(deps).workflow.getHandle(workflowIdFor(requestId));
+  try {
+    // executeUpdate's overloads split on empty/non-empty args; one generic call serves both.
+    return await handle.executeUpdate<Ret, [unknown]>(def as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause instanceof ApplicationFailure ? err.cause.message : err.message;
+      throw new DomainError('CONFLICT', cause, field);
+    }
+    throw err;
+  }
+}
