@@ -2,10 +2,12 @@
  * `npm run bench [name...]`: runs the named benchmarks (all when none is named) and prints figures.
  * Each benchmark starts the real services it measures and stops them when done.
  */
+import distribution from './distribution';
+
 type Bench = () => Promise<void>;
 
-const BENCHES: Record<string, () => Promise<Bench>> = {
-  // name: async () => (await import('./name')).default,
+const BENCHES: Record<string, Bench> = {
+  distribution,
 };
 
 async function main(): Promise<void> {
@@ -14,7 +16,7 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ') || 'none'}`);
   for (const name of names.length ? names : Object.keys(BENCHES)) {
     console.log(`\n=== ${name} ===`);
-    await (await BENCHES[name]())();
+    await BENCHES[name]();
   }
 }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as foundation from './20261129000001_foundation';
 import * as callbacks from './20261129000002_callbacks_files_outbox';
 import * as batchDistribution from './20261129000003_batch_distribution';
+import * as storedFileEncoding from './20261129000004_stored_file_encoding';
 import * as asyncIssuance from './20261129000010_async_issuance';
 
 /**
@@ -12,6 +13,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000001_foundation': foundation,
   '20261129000002_callbacks_files_outbox': callbacks,
   '20261129000003_batch_distribution': batchDistribution,
+  '20261129000004_stored_file_encoding': storedFileEncoding,
   '20261129000010_async_issuance': asyncIssuance,
 };
 

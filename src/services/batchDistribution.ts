@@ -4,7 +4,7 @@ import { keysetPage, KeysetCursor } from '../db/pagination';
 import { PassDetails, validatePassDetails } from '../domain/passDetails';
 import { recordAudit } from './audit';
 import { enqueueCallback } from './callbacks/deliveries';
-import { writeCsv } from './csvFiles';
+import { writeCsvGzip } from './csvFiles';
 import { checkLinkWindow } from './distribution';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
@@ -204,7 +204,7 @@ export async function finalizeDistribution(db: Db, links: PassLinks, files: File
   const callbackId = org?.callback_url ? `msg_distribution_${requestId}` : null;
   if (request.status === 'Complete') return { callbackId };
 
-  const success = await writeCsv(
+  const success = await writeCsvGzip(
     SUCCESS_COLUMNS,
     pagesOf(db, requestId, 'success', (r) =>
       toSuccessListItem({
@@ -227,14 +227,14 @@ export async function finalizeDistribution(db: Db, links: PassLinks, files: File
       }),
     ),
   );
-  const failure = await writeCsv(FAILURE_COLUMNS, pagesOf(db, requestId, 'failure', (r) => toFailureListItem(r.raw, r.error)));
+  const failure = await writeCsvGzip(FAILURE_COLUMNS, pagesOf(db, requestId, 'failure', (r) => toFailureListItem(r.raw, r.error)));
 
   await db.transaction(async (trx) => {
     const locked = await trx('distribution_requests').where({ id: requestId }).forUpdate().first('status');
     if (locked.status === 'Complete') return;
     const base = `distribution-${requestId}`;
-    const s = await files.store(trx, { organisationId: request.organisation_id, kind: 'distribution-success', filename: `${base}-success.csv`, contentType: 'text/csv', content: success });
-    const f = await files.store(trx, { organisationId: request.organisation_id, kind: 'distribution-failure', filename: `${base}-failure.csv`, contentType: 'text/csv', content: failure });
+    const s = await files.store(trx, { organisationId: request.organisation_id, kind: 'distribution-success', filename: `${base}-success.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content: success });
+    const f = await files.store(trx, { organisationId: request.organisation_id, kind: 'distribution-failure', filename: `${base}-failure.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content: failure });
     await trx('distribution_requests').where({ id: requestId }).update({
       status: 'Complete',
       success_file_id: s.id,

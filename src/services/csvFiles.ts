@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { stringify } from 'csv-stringify';
 
 /** Renders one CSV cell: lists joined with ";", maps as JSON, times as RFC 3339. */
@@ -10,15 +11,17 @@ function cell(v: unknown): string {
 }
 
 /**
- * Writes rows (from an async source, page by page) as a CSV with the given columns, with
- * csv-stringify. Returns the whole file; result files are bounded by the 32 MB upload limit.
+ * Writes rows (from an async source, page by page) as a gzip-compressed CSV with the given
+ * columns, with csv-stringify. Only the compressed bytes are held, never the whole text.
  */
-export async function writeCsv(columns: readonly string[], rows: AsyncIterable<Record<string, unknown>[]>): Promise<Buffer> {
+export async function writeCsvGzip(columns: readonly string[], rows: AsyncIterable<Record<string, unknown>[]>): Promise<Buffer> {
   const stringifier = stringify({ header: true, columns: [...columns] });
+  const gzip = zlib.createGzip();
   const chunks: Buffer[] = [];
-  stringifier.on('data', (c: Buffer | string) => chunks.push(Buffer.from(c)));
+  stringifier.pipe(gzip).on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<void>((resolve, reject) => {
-    stringifier.on('end', resolve);
+    gzip.on('end', resolve);
+    gzip.on('error', reject);
     stringifier.on('error', reject);
   });
   for await (const page of rows) {

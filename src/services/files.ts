@@ -13,6 +13,8 @@ export interface StoredFileInput {
   filename: string;
   contentType: string;
   content: Buffer;
+  /** 'gzip' when `content` is compressed. */
+  contentEncoding?: 'gzip' | 'identity';
   ttlDays?: number;
 }
 
@@ -33,7 +35,15 @@ export class FileStore {
   async store(db: Db | Knex.Transaction, f: StoredFileInput): Promise<{ id: string; url: string; expiresAt: Date }> {
     const expiresAt = new Date(Date.now() + (f.ttlDays ?? DEFAULT_FILE_TTL_DAYS) * 86_400_000);
     const [row] = await db('stored_files')
-      .insert({ organisation_id: f.organisationId, kind: f.kind, filename: f.filename, content_type: f.contentType, content: f.content, expires_at: expiresAt })
+      .insert({
+        organisation_id: f.organisationId,
+        kind: f.kind,
+        filename: f.filename,
+        content_type: f.contentType,
+        content: f.content,
+        content_encoding: f.contentEncoding ?? 'identity',
+        expires_at: expiresAt,
+      })
       .returning('id');
     return { id: row.id, url: this.url(row.id, f.organisationId, expiresAt), expiresAt };
   }
@@ -58,6 +68,6 @@ export class FileStore {
     if (exp * 1000 < Date.now()) throw new DomainError('FORBIDDEN', 'this download link has expired');
     const file = await db('stored_files').where({ id: fileId, organisation_id: organisationId }).first();
     if (!file) throw new DomainError('NOT_FOUND', 'file not found');
-    return file as { filename: string; content_type: string; content: Buffer };
+    return file as { filename: string; content_type: string; content: Buffer; content_encoding: string };
   }
 }

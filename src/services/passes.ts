@@ -71,7 +71,7 @@ export async function createPasses(
   for (let i = 0; i < rows.length; i++) {
     const d = rows[i];
     const s = serials[i];
-    const passApiKey = await links.apiKey({ serialNumber: s.serialNumber, organisationId: ctx.design.organisation_id });
+    const passApiKey = links.apiKey({ serialNumber: s.serialNumber, organisationId: ctx.design.organisation_id });
     created.push({ details: d, serialNumber: s.serialNumber, passApiKey, passDownloadLink: links.downloadLink(passApiKey) });
     records.push({
       organisation_id: ctx.design.organisation_id,

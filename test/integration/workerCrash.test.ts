@@ -1,5 +1,5 @@
 import { createTestOrg, eventually, gql, Harness, startHarness, tokenFor } from '../helpers/harness';
-import { WorkerProcess } from '../helpers/workerProcess';
+import { WorkerProcess } from '../../src/dev/workerProcess';
 
 describe('batch distribution survives a worker crash', () => {
   let h: Harness;

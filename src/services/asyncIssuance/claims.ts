@@ -43,7 +43,7 @@ async function claimView({ deps, links }: ClaimDeps, r: AsyncIssuanceRow & { con
   let passDownloadLink: string | null = null;
   if (r.status === 'COMPLETED' && r.issuance_pass_id) {
     const pass = await deps.db('passes').where({ id: r.issuance_pass_id }).first('serial_number');
-    passDownloadLink = links.downloadLink(await links.apiKey({ serialNumber: pass.serial_number, organisationId: r.organisation_id }));
+    passDownloadLink = links.downloadLink(links.apiKey({ serialNumber: pass.serial_number, organisationId: r.organisation_id }));
   }
   const pending = r.status === 'PENDING';
   return {

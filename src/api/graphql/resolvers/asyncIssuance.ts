@@ -152,7 +152,7 @@ export const asyncIssuanceResolvers: Resolvers = {
     async issuance(r: AsyncIssuanceRow, _args, { deps, links }: GraphQLContext) {
       if (!r.issuance_pass_id) return null;
       const pass = await deps.db('passes').where({ id: r.issuance_pass_id }).first('id', 'serial_number', 'created_at');
-      const apiKey = await links.apiKey({ serialNumber: pass.serial_number, organisationId: r.organisation_id });
+      const apiKey = links.apiKey({ serialNumber: pass.serial_number, organisationId: r.organisation_id });
       return { id: pass.id, serialNumber: pass.serial_number, passDownloadLink: links.downloadLink(apiKey), issuedAt: r.issued_at ?? pass.created_at };
     },
     updatedAt: (r: AsyncIssuanceRow) => r.updated_at,

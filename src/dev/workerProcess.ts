@@ -1,10 +1,21 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/** The worker's heap cap, as `npm run worker` sets it (package.json): keeps its RSS near 260 MB on 100,000-row batches. */
+export const WORKER_NODE_FLAGS = ['--max-old-space-size=192'];
+
+/** Peak resident memory (VmHWM) of a live process, in MB; Linux only. */
+export function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
 /**
- * `npm run worker` as a separate OS process (same entry point as production), so a test can
+ * `npm run worker` as a separate OS process (same entry point as production), so a test or benchmark can
  * kill it with SIGKILL mid-job and start another.
  */
 export class WorkerProcess {
@@ -15,7 +26,7 @@ export class WorkerProcess {
 
   /** Starts the worker and resolves once it polls its task queue. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
+    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'src/bin/worker.ts'], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -25,7 +36,7 @@ export class WorkerProcess {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker did not start in 60 s:\n${this.output.slice(-2000)}`)), 60_000);
       const onData = (c: Buffer) => {
-        this.output += c.toString();
+        this.output = (this.output + c.toString()).slice(-20_000);
         if (this.output.includes('worker started')) {
           clearTimeout(timer);
           resolve();

@@ -1,0 +1,69 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { buildDeps, closeDeps, listen } from '../src/bootstrap';
+import { loadConfig } from '../src/config';
+import { createDb, migrateLatest } from '../src/db/knex';
+import type { Deps } from '../src/deps';
+import { startEmbeddedPostgres } from '../src/dev/embeddedPostgres';
+import { startLocalTemporal } from '../src/dev/localTemporal';
+import { WorkerProcess } from '../src/dev/workerProcess';
+import { installTemporalRuntime } from '../src/temporal/runtime';
+import { WORKFLOWS_PATH } from '../src/temporal/worker';
+
+export interface BenchEnv {
+  deps: Deps;
+  baseUrl: string;
+  scratch: string;
+  worker: WorkerProcess;
+  close(): Promise<void>;
+}
+
+/**
+ * Real services for a benchmark, as in production: a Temporal dev server, an embedded PostgreSQL,
+ * the API in this process and the worker as its own process (so its memory can be measured).
+ */
+export async function startBenchEnv(): Promise<BenchEnv> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-'));
+  fs.chmodSync(scratch, 0o755);
+  process.env.LOG_LEVEL ??= 'warn';
+  process.env.STEWARD_DATA_DIR = path.join(scratch, 'data');
+  process.env.JWT_SECRET ??= crypto.randomBytes(32).toString('hex');
+  process.env.PASS_LINK_KEY ??= crypto.randomBytes(32).toString('base64');
+  process.env.CALLBACK_ALLOW_PRIVATE = 'true';
+  process.env.TEMPORAL_TASK_QUEUE = 'bench';
+  installTemporalRuntime();
+
+  const temporal = await startLocalTemporal({ log: () => undefined });
+  const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: 54500 + crypto.randomInt(400), database: 'bench', persistent: false });
+  const db = createDb(pg.url);
+  await migrateLatest(db);
+  await db.destroy();
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+  const bundlePath = path.join(scratch, 'bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+
+  process.env.DATABASE_URL = pg.url;
+  process.env.TEMPORAL_ADDRESS = temporal.address;
+  const config = loadConfig();
+  const deps = await buildDeps(config, { databaseUrl: pg.url, temporalAddress: temporal.address });
+  const api = await listen(deps, 0);
+  const worker = new WorkerProcess({ WORKFLOW_BUNDLE_PATH: bundlePath, ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) });
+  await worker.start();
+  return {
+    deps,
+    baseUrl: `http://127.0.0.1:${api.port}`,
+    scratch,
+    worker,
+    async close() {
+      await worker.kill('SIGTERM');
+      await api.close();
+      await closeDeps(deps);
+      await pg.stop();
+      await temporal.stop();
+      fs.rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
