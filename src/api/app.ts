@@ -1,8 +1,10 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps';
 import { logger } from '../logger';
+import { PassLinks } from '../services/passLinks';
 import { graphqlHandler } from './graphql/handler';
 import { requireUser } from './http/auth';
+import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
 
 /** The HTTP API: every route and middleware, assembled in one place. */
@@ -14,6 +16,8 @@ export function createApp(deps: Deps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  app.use(passDownloadRouter(deps, new PassLinks(deps.config)));
 
   app.use('/query', requireUser(deps), express.json({ limit: '2mb' }), graphqlHandler(deps));
 

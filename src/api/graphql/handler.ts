@@ -3,13 +3,20 @@ import { createHandler } from 'graphql-http/lib/use/express';
 import type { Deps } from '../../deps';
 import { PassLinks } from '../../services/passLinks';
 import type { GraphQLContext } from './context';
+import { catalogueResolvers } from './resolvers/catalogue';
 import { distributionResolvers } from './resolvers/distribution';
 import { passDesignResolvers } from './resolvers/passDesigns';
+import { passDownloadResolvers } from './resolvers/passDownload';
 import { buildExecutableSchema } from './schema';
 
 /** POST /query: seed 003's schema over graphql-http; runs after `requireUser`. */
 export function graphqlHandler(deps: Deps): RequestHandler {
-  const schema = buildExecutableSchema(passDesignResolvers, distributionResolvers);
+  const schema = buildExecutableSchema(
+    passDesignResolvers,
+    distributionResolvers,
+    catalogueResolvers,
+    passDownloadResolvers,
+  );
   const links = new PassLinks(deps.config);
   return createHandler<GraphQLContext>({
     schema,
