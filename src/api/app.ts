@@ -1,25 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps';
 import { logger } from '../logger';
 import { PassLinks } from '../services/passLinks';
 import { graphqlHandler } from './graphql/handler';
+import { httpMetrics, labelGraphqlOperation, metricsHandler, metricsRoute } from './metrics';
+import { openApiDocument, registerRoute } from './openapi';
 import { requireUser } from './http/auth';
+import { graphiqlRouter } from './http/graphiql';
+import { healthRouter } from './http/health';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
+
+const VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+
+registerRoute({
+  method: 'get',
+  path: '/metrics',
+  summary: 'Prometheus metrics: API requests by route and GraphQL operation, Node.js process, and the co-located worker\'s Temporal SDK metrics',
+  tags: ['Operations'],
+  auth: 'none',
+  schemas: { responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain' } } },
+});
+registerRoute({
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This document',
+  tags: ['Operations'],
+  auth: 'none',
+  schemas: { responses: { 200: { description: 'OpenAPI 3.1 document of the REST routes' } } },
+});
 
 /** The HTTP API: every route and middleware, assembled in one place. */
 export function createApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext);
+  app.use(httpMetrics);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  app.use(healthRouter(deps));
+  app.get('/metrics', metricsHandler(deps.config.metrics.workerUrl));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument({ version: VERSION, serverUrl: deps.config.publicBaseUrl }));
   });
+  if (deps.config.env === 'development') app.use(graphiqlRouter());
 
   app.use(passDownloadRouter(deps, new PassLinks(deps.config)));
 
-  app.use('/query', requireUser(deps), express.json({ limit: '2mb' }), graphqlHandler(deps));
+  app.use('/query', metricsRoute('/query'), requireUser(deps), express.json({ limit: '2mb' }), labelGraphqlOperation, graphqlHandler(deps));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });

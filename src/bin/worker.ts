@@ -15,10 +15,10 @@ run(async () => {
   const address = config.temporal.address ?? 'localhost:7233';
   const deps = await buildDeps(config, { databaseUrl: config.databaseUrl, temporalAddress: address });
   await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
-  installTemporalRuntime();
+  installTemporalRuntime({ metricsBindAddress: config.metrics.temporalBindAddress });
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
-  logger.info({ taskQueue: config.temporal.taskQueue, address }, 'worker started');
+  logger.info({ taskQueue: config.temporal.taskQueue, address, metrics: config.metrics.temporalBindAddress }, 'worker started');
   const stopped = worker.run();
   await shutdownSignal();
   worker.shutdown();
