@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as foundation from './20261129000001_foundation';
 import * as callbacks from './20261129000002_callbacks_files_outbox';
 import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
+import * as invoices from './20261129000031_invoices';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000001_foundation': foundation,
   '20261129000002_callbacks_files_outbox': callbacks,
   '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,
+  '20261129000031_invoices': invoices,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -10,6 +10,7 @@ import { openApiDocument, registerRoute } from './openapi';
 import { requireUser } from './http/auth';
 import { graphiqlRouter } from './http/graphiql';
 import { healthRouter } from './http/health';
+import { invoicesRouter } from './http/invoices';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
 
@@ -47,6 +48,7 @@ export function createApp(deps: Deps): express.Express {
   if (deps.config.env === 'development') app.use(graphiqlRouter());
 
   app.use(passDownloadRouter(deps, new PassLinks(deps.config)));
+  app.use(invoicesRouter(deps));
 
   app.use('/query', metricsRoute('/query'), requireUser(deps), express.json({ limit: '2mb' }), labelGraphqlOperation, graphqlHandler(deps));
 

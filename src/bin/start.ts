@@ -8,6 +8,7 @@ import { migrateLatest } from '../db/knex';
 import { startEmbeddedPostgres } from '../dev/embeddedPostgres';
 import { startLocalTemporal } from '../dev/localTemporal';
 import { logger } from '../logger';
+import { ensureSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorker } from '../temporal/worker';
@@ -65,6 +66,7 @@ run(async () => {
   if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
 
   await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
+  await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
   const workerDone = worker.run();

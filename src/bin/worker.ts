@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import { buildDeps, closeDeps } from '../bootstrap';
 import { loadConfig } from '../config';
 import { logger } from '../logger';
+import { ensureSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorker } from '../temporal/worker';
@@ -15,6 +16,7 @@ run(async () => {
   const address = config.temporal.address ?? 'localhost:7233';
   const deps = await buildDeps(config, { databaseUrl: config.databaseUrl, temporalAddress: address });
   await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
+  await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
   installTemporalRuntime({ metricsBindAddress: config.metrics.temporalBindAddress });
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });

@@ -3,6 +3,7 @@ import { createHandler } from 'graphql-http/lib/use/express';
 import type { Deps } from '../../deps';
 import { PassLinks } from '../../services/passLinks';
 import type { GraphQLContext } from './context';
+import { billingResolvers } from './resolvers/billing';
 import { catalogueResolvers } from './resolvers/catalogue';
 import { distributionResolvers } from './resolvers/distribution';
 import { passDesignResolvers } from './resolvers/passDesigns';
@@ -16,6 +17,7 @@ export function graphqlHandler(deps: Deps): RequestHandler {
     distributionResolvers,
     catalogueResolvers,
     passDownloadResolvers,
+    billingResolvers,
   );
   const links = new PassLinks(deps.config);
   return createHandler<GraphQLContext>({
