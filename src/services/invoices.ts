@@ -38,14 +38,18 @@ export async function monthUsage(db: Db, organisationId: string, month: Month): 
     .select('d.pass_type', db.raw('count(*)::int as count'));
   const passes: Record<PassType, number> = { LongTerm: 0, ShortTerm: 0, XUse: 0 };
   for (const r of rows) passes[r.pass_type === 'ShortTerm' || r.pass_type === 'XUse' ? r.pass_type : 'LongTerm'] += r.count;
-  // Users are people with an email address who acted in the month (not the CLI or the system).
+  return { passes, userCount: await activeUserCount(db, organisationId, month) };
+}
+
+/** Users of the organisation in a month: people (an email address) who acted, per the audit log; not the CLI or the system. */
+export async function activeUserCount(db: Db, organisationId: string, month: Month): Promise<number> {
   const [{ users }] = await db('audit_events')
     .where('organisation_id', organisationId)
-    .where('created_at', '>=', range[0])
-    .where('created_at', '<', range[1])
+    .where('created_at', '>=', monthStart(month))
+    .where('created_at', '<', monthEnd(month))
     .where('actor', 'like', '%@%')
     .select(db.raw('count(distinct actor)::int as users'));
-  return { passes, userCount: users };
+  return users;
 }
 
 /** Organisations that distributed passes in the month, in ID order after `afterId`: one page. */

@@ -8,6 +8,7 @@ import { catalogueResolvers } from './resolvers/catalogue';
 import { distributionResolvers } from './resolvers/distribution';
 import { passDesignResolvers } from './resolvers/passDesigns';
 import { passDownloadResolvers } from './resolvers/passDownload';
+import { reportResolvers } from './resolvers/reports';
 import { buildExecutableSchema } from './schema';
 
 /** POST /query: seed 003's schema over graphql-http; runs after `requireUser`. */
@@ -18,6 +19,7 @@ export function graphqlHandler(deps: Deps): RequestHandler {
     catalogueResolvers,
     passDownloadResolvers,
     billingResolvers,
+    reportResolvers,
   );
   const links = new PassLinks(deps.config);
   return createHandler<GraphQLContext>({
