@@ -9,7 +9,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.[tj]s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   // ESM-only packages (Node 20 loads them with require(esm); Jest's module loader cannot): compile them too.
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@apidevtools/json-schema-ref-parser)/)'],
   setupFiles: ['<rootDir>/test/setup/temporalRuntime.ts'],
   globalSetup: '<rootDir>/test/setup/globalSetup.ts',
   globalTeardown: '<rootDir>/test/setup/globalTeardown.ts',

@@ -2,6 +2,7 @@ import type { Deps } from '../src/deps';
 import { callbackActivities } from './callbacks';
 import { distributionActivities } from './distribution';
 import { asyncIssuanceActivities } from './asyncIssuance';
+import { invoicingActivities } from './invoicing';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -12,6 +13,7 @@ export function createActivities(deps: Deps) {
     ...callbackActivities(deps),
     ...distributionActivities(deps),
     ...asyncIssuanceActivities(deps),
+    ...invoicingActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

@@ -4,6 +4,8 @@ import * as callbacks from './20261129000002_callbacks_files_outbox';
 import * as batchDistribution from './20261129000003_batch_distribution';
 import * as storedFileEncoding from './20261129000004_stored_file_encoding';
 import * as asyncIssuance from './20261129000010_async_issuance';
+import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
+import * as invoices from './20261129000031_invoices';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -15,6 +17,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000003_batch_distribution': batchDistribution,
   '20261129000004_stored_file_encoding': storedFileEncoding,
   '20261129000010_async_issuance': asyncIssuance,
+  '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,
+  '20261129000031_invoices': invoices,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

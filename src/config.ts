@@ -39,6 +39,10 @@ const envSchema = z.object({
   CALLBACK_ALLOW_PRIVATE: bool,
   // 32-byte key (base64) encrypting passApiKey / pass download details.
   PASS_LINK_KEY: z.string().min(32).optional(),
+
+  // Prometheus: where the worker's Temporal SDK exporter listens, and where the API finds it for /metrics.
+  TEMPORAL_METRICS_BIND_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
+  WORKER_METRICS_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -69,6 +73,12 @@ export interface Config {
   };
   callbackAllowPrivate: boolean;
   passLinkKey?: string;
+  metrics: {
+    /** host:port of the worker's Temporal SDK Prometheus exporter; unset: no worker metrics. */
+    temporalBindAddress?: string;
+    /** The worker exporter's URL, appended to the API's /metrics. */
+    workerUrl?: string;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -117,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     callbackAllowPrivate: e.CALLBACK_ALLOW_PRIVATE,
     passLinkKey: e.PASS_LINK_KEY,
+    metrics: { temporalBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS, workerUrl: e.WORKER_METRICS_URL },
   };
 }

@@ -6,3 +6,4 @@ export { scheduledPing } from './scheduledPing';
 export { callbackDelivery } from './callbackDelivery';
 export { batchDistribution } from './batchDistribution';
 export { asyncIssuance } from './asyncIssuance';
+export { monthlyInvoicing } from './monthlyInvoicing';

@@ -1,25 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps';
 import { logger } from '../logger';
+import { PassLinks } from '../services/passLinks';
 import { graphqlHandler } from './graphql/handler';
 import { claimGraphqlHandler } from './graphql/claimHandler';
 import { requireUser } from './http/auth';
 import { fileDownloads } from './http/files';
 import { graphqlMultipart } from './http/multipart';
+import { httpMetrics, labelGraphqlOperation, metricsHandler, metricsRoute } from './metrics';
+import { openApiDocument, registerRoute } from './openapi';
+import { graphiqlRouter } from './http/graphiql';
+import { healthRouter } from './http/health';
+import { invoicesRouter } from './http/invoices';
+import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
+
+const VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+
+registerRoute({
+  method: 'get',
+  path: '/metrics',
+  summary: 'Prometheus metrics: API requests by route and GraphQL operation, Node.js process, and the co-located worker\'s Temporal SDK metrics',
+  tags: ['Operations'],
+  auth: 'none',
+  schemas: { responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain' } } },
+});
+registerRoute({
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This document',
+  tags: ['Operations'],
+  auth: 'none',
+  schemas: { responses: { 200: { description: 'OpenAPI 3.1 document of the REST routes' } } },
+});
 
 /** The HTTP API: every route and middleware, assembled in one place. */
 export function createApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext);
+  app.use(httpMetrics);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  app.use(healthRouter(deps));
+  app.get('/metrics', metricsHandler(deps.config.metrics.workerUrl));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument({ version: VERSION, serverUrl: deps.config.publicBaseUrl }));
   });
+  if (deps.config.env === 'development') app.use(graphiqlRouter());
+
+  app.use(passDownloadRouter(deps, new PassLinks(deps.config)));
+  app.use(invoicesRouter(deps));
 
   // JSON bodies up to 40 MB: distributePassBatch may carry 100,000 rows inline.
-  app.use('/query', requireUser(deps), graphqlMultipart, express.json({ limit: '40mb' }), graphqlHandler(deps));
+  app.use(
+    '/query',
+    metricsRoute('/query'),
+    requireUser(deps),
+    graphqlMultipart,
+    express.json({ limit: '40mb' }),
+    labelGraphqlOperation,
+    graphqlHandler(deps),
+  );
   app.get('/files/:id', requireUser(deps), fileDownloads(deps));
   // The issuee's claim (seed 000): no organisation token, the claim token authorises; room for a photo.
   app.use('/claim/query', express.json({ limit: '4mb' }), claimGraphqlHandler(deps));

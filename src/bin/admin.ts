@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { loadJwtKeys } from '../auth/keys';
 import { ROLES, signUserToken } from '../auth/tokens';
@@ -8,6 +9,10 @@ import { embeddedPostgresUrl } from '../dev/embeddedPostgres';
 import { DomainError } from '../services/errors';
 import { callbackUrlSchema, createOrganisation, getOrganisation, orgIdSchema, updateOrganisation } from '../services/organisations';
 import { createPassDesign, defaultPresentation } from '../services/passDesigns';
+import { listCallbacks, retryCallback } from '../services/callbacks/operations';
+import { parseMonthKey } from '../domain/reportingPeriod';
+import { connectClient } from '../temporal/client';
+import { startInvoicingRun } from '../temporal/schedules';
 
 /**
  * `npm run admin -- <command>`: the operator CLI standing in for the seeds' web portal.
@@ -22,8 +27,13 @@ const USAGE = `Usage: npm run admin -- <command> [flags]
   design create --org <id> --title <title> --prefix <digits> --fields <key,key,...>
                 [--card-number-length <n>] [--reserve <start-end>]...
   token --org <id> --email <email> --roles <Owner,Admin,Pass-Issuer,Api-Dev> [--expires <30d>]
+  callback list  --org <id> [--status pending|retrying|delivered|failed] [--limit <n>]
+  callback retry --id <deliveryId>
+  invoices run   --month <YYYY-MM>
 
-PostgreSQL: DATABASE_URL, else the embedded one that \`npm start\` runs.`;
+PostgreSQL: DATABASE_URL, else the embedded one that \`npm start\` runs.
+Temporal (callback retry, invoices run): TEMPORAL_ADDRESS, else the dev server of \`npm start\`;
+workflows go to TEMPORAL_TASK_QUEUE (default steward).`;
 
 class UsageError extends Error {}
 
@@ -42,6 +52,9 @@ const FLAGS = {
   email: { type: 'string' },
   roles: { type: 'string' },
   expires: { type: 'string' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
+  month: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -77,6 +90,18 @@ async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T>
     return await fn(db);
   } finally {
     await db.destroy();
+  }
+}
+
+async function withTemporal<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
+  const address = config.temporal.address ?? `localhost:${config.temporal.devPort}`;
+  const client = await connectClient({ address, namespace: config.temporal.namespace }).catch((err: Error) => {
+    throw new UsageError(`cannot reach Temporal at ${address} (${err.message}). Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+  });
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
   }
 }
 
@@ -198,6 +223,34 @@ async function main(argv: string[]): Promise<void> {
       });
       console.error(`Token for ${f.email} (${f.roles.join(', ')}) in ${f.org}, valid ${f.expires ?? '30d'}:`);
       console.log(token);
+      return;
+    }
+    case 'callback list': {
+      const f = parseFlags(
+        {
+          org: orgIdSchema,
+          status: z.enum(['pending', 'retrying', 'delivered', 'failed'], { error: 'must be pending, retrying, delivered or failed' }).optional(),
+          limit: z.coerce.number().int().min(1, 'must be 1-500').max(500, 'must be 1-500').optional(),
+        },
+        values,
+      );
+      const rows = await withDb(config, (db) => listCallbacks(db, { organisationId: f.org, status: f.status, limit: f.limit ?? 50 }));
+      if (rows.length === 0) console.log(`No callbacks for ${f.org}${f.status ? ` with status ${f.status}` : ''}.`);
+      for (const r of rows) {
+        console.log(`${r.id}  ${r.kind}  ${r.status}  attempts=${r.attempts}  created=${r.created_at.toISOString()}${r.last_error ? `  last error: ${r.last_error}` : ''}`);
+      }
+      return;
+    }
+    case 'callback retry': {
+      const f = parseFlags({ id: required('the delivery ID, from: callback list') }, values);
+      const r = await withDb(config, (db) => withTemporal(config, (client) => retryCallback(db, client, config.temporal.taskQueue, f.id)));
+      console.log(`Callback ${f.id} (was ${r.previousStatus}) is being delivered again: workflow ${f.id}, run ${r.runId}`);
+      return;
+    }
+    case 'invoices run': {
+      const f = parseFlags({ month: z.string({ error: 'is required (YYYY-MM)' }).refine((m) => parseMonthKey(m) !== null, 'must be a month such as 2026-10') }, values);
+      const handle = await withTemporal(config, (client) => startInvoicingRun(client, config.temporal.taskQueue, f.month));
+      console.log(`Invoicing of ${f.month} started: workflow ${handle.workflowId}`);
       return;
     }
     default:

@@ -8,6 +8,7 @@ import { migrateLatest } from '../db/knex';
 import { startEmbeddedPostgres } from '../dev/embeddedPostgres';
 import { startLocalTemporal } from '../dev/localTemporal';
 import { logger } from '../logger';
+import { ensureSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorker } from '../temporal/worker';
@@ -21,9 +22,12 @@ import { run, shutdownSignal } from './run';
 run(async () => {
   // Development defaults: callbacks to local receivers are fine on a laptop.
   process.env.CALLBACK_ALLOW_PRIVATE ??= 'true';
+  // Worker and API share this process: the API's /metrics appends the worker's Temporal SDK metrics.
+  process.env.TEMPORAL_METRICS_BIND_ADDRESS ??= '127.0.0.1:9464';
+  process.env.WORKER_METRICS_URL ??= `http://${process.env.TEMPORAL_METRICS_BIND_ADDRESS}/metrics`;
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
-  installTemporalRuntime();
+  installTemporalRuntime({ metricsBindAddress: config.metrics.temporalBindAddress });
   const stops: (() => Promise<void>)[] = [];
   const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
 
@@ -62,6 +66,7 @@ run(async () => {
   if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
 
   await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
+  await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
   const workerDone = worker.run();
@@ -78,7 +83,10 @@ run(async () => {
     '',
     'Steward is running:',
     `  GraphQL API   ${config.publicBaseUrl}/query   (token: npm run admin -- token --org <org> --email <you> --roles Owner)`,
-    `  Health        ${config.publicBaseUrl}/healthz`,
+    `  Health        ${config.publicBaseUrl}/healthz   (liveness /livez, readiness /readyz)`,
+    `  Metrics       ${config.publicBaseUrl}/metrics   (API + worker; worker alone: ${config.metrics.workerUrl})`,
+    config.env === 'development' ? `  GraphiQL      ${config.publicBaseUrl}/graphiql` : undefined,
+    `  OpenAPI       ${config.publicBaseUrl}/openapi.json`,
     `  Temporal      ${temporalAddress}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
     uiUrl ? `  Temporal UI   ${uiUrl}` : undefined,
     `  PostgreSQL    ${databaseUrl.replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,

@@ -1,10 +1,9 @@
 import { Connection } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { OrganisationId, RequestId } from './searchAttributeKeys';
 
 /** Steward's custom search attributes: operators find any job in the Temporal UI by these. */
-export const OrganisationId = defineSearchAttributeKey('OrganisationId', SearchAttributeType.KEYWORD);
-export const RequestId = defineSearchAttributeKey('RequestId', SearchAttributeType.KEYWORD);
+export { OrganisationId, RequestId };
 export const STEWARD_SEARCH_ATTRIBUTES = [OrganisationId, RequestId];
 
 /** Registers the attributes in the namespace when missing; safe to run from every worker start. */

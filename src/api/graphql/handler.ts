@@ -4,14 +4,26 @@ import type { Deps } from '../../deps';
 import { FileStore } from '../../services/files';
 import { PassLinks } from '../../services/passLinks';
 import type { GraphQLContext } from './context';
+import { billingResolvers } from './resolvers/billing';
+import { catalogueResolvers } from './resolvers/catalogue';
 import { distributionResolvers } from './resolvers/distribution';
 import { passDesignResolvers } from './resolvers/passDesigns';
 import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
+import { passDownloadResolvers } from './resolvers/passDownload';
+import { reportResolvers } from './resolvers/reports';
 import { buildExecutableSchema } from './schema';
 
 /** POST /query: seed 003's schema over graphql-http; runs after `requireUser`. */
 export function graphqlHandler(deps: Deps): RequestHandler {
-  const schema = buildExecutableSchema(passDesignResolvers, distributionResolvers, asyncIssuanceResolvers);
+  const schema = buildExecutableSchema(
+    passDesignResolvers,
+    distributionResolvers,
+    catalogueResolvers,
+    passDownloadResolvers,
+    billingResolvers,
+    reportResolvers,
+    asyncIssuanceResolvers,
+  );
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);
   return createHandler<GraphQLContext>({

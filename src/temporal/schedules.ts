@@ -1,0 +1,69 @@
+import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import { RequestId } from './searchAttributeKeys';
+
+export interface ScheduleTarget {
+  taskQueue: string;
+  /** Schedule ID prefix; tests use their own so they never touch the real schedules. */
+  idPrefix?: string;
+}
+
+/** Steward's Temporal Schedules: what runs on the calendar, independent of any API call. */
+export function stewardSchedules(target: ScheduleTarget): ScheduleOptions[] {
+  const prefix = target.idPrefix ?? 'steward';
+  return [
+    {
+      scheduleId: `${prefix}-monthly-invoicing`,
+      // 02:00 UTC on the 1st: the month before is complete, wallet callbacks for it have arrived.
+      spec: { calendars: [{ dayOfMonth: 1, hour: 2, minute: 0, comment: 'monthly invoicing, previous month' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'monthlyInvoicing',
+        workflowId: `${prefix}-monthly-invoicing`,
+        taskQueue: target.taskQueue,
+        args: [{}],
+        staticSummary: 'Monthly invoicing: invoices every organisation for last month\'s distributed passes',
+      },
+      // A missed run (cluster down over the 1st) still happens when it is back, within a week.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
+      memo: { owner: 'steward', doc: 'README.md#runbook' },
+    },
+  ];
+}
+
+/**
+ * Creates Steward's schedules, or brings existing ones up to date (spec, task queue): safe to run
+ * at every worker start, from several workers at once.
+ */
+export async function ensureSchedules(client: Client, target: ScheduleTarget): Promise<string[]> {
+  const ids: string[] = [];
+  for (const options of stewardSchedules(target)) {
+    try {
+      await client.schedule.create(options);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: { ...previous.policies, ...options.policies },
+      }));
+    }
+    ids.push(options.scheduleId);
+  }
+  return ids;
+}
+
+/**
+ * Runs invoicing for one month now (operators: a missed or corrected month). The workflow ID is
+ * the month, so a second request while one runs joins it instead of starting another.
+ */
+export async function startInvoicingRun(client: Client, taskQueue: string, month: string) {
+  return client.workflow.start('monthlyInvoicing', {
+    args: [{ month }],
+    taskQueue,
+    workflowId: `invoicing/${month}`,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: RequestId, value: `invoicing/${month}` }],
+    staticSummary: `Invoicing of ${month} (started by hand)`,
+  });
+}

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { enqueueCallback } from '../../src/services/callbacks/deliveries';
+import { OrganisationId, RequestId } from '../../src/temporal/searchAttributeKeys';
+import { createTestOrg, Harness, startHarness } from '../helpers/harness';
+import { CallbackReceiver } from '../helpers/receiver';
+
+const run = promisify(execFile);
+
+/** The runbook's "retry a failed callback", through the real admin CLI. */
+describe('admin CLI: callback list / retry', () => {
+  let h: Harness;
+  let receiver: CallbackReceiver;
+  let url: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    receiver = new CallbackReceiver();
+    url = await receiver.start();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await h.close();
+  });
+
+  const admin = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'src/bin/admin.ts', ...args], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      env: { ...process.env, TEMPORAL_TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'silent' },
+    }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+
+  it('lists a given-up callback and delivers it again with the same webhook-id', async () => {
+    const { org } = await createTestOrg(h.deps);
+    const id = `msg_${crypto.randomUUID()}`;
+    await enqueueCallback(h.deps.db, { id, organisationId: org.id, kind: 'distribution.completed', url: `${url}/hook`, signing: 'standard-webhooks', payload: { requestID: 'r1', successCount: 3 } });
+    // As after three days of refusals.
+    await h.deps.db('callback_deliveries').where({ id }).update({ status: 'failed', attempts: 70, last_error: 'HTTP 503' });
+
+    const list = await admin('callback', 'list', '--org', org.id, '--status', 'failed');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(`${id}  distribution.completed  failed  attempts=70`);
+    expect(list.stdout).toContain('last error: HTTP 503');
+
+    receiver.requests.length = 0;
+    const retry = await admin('callback', 'retry', '--id', id);
+    expect(retry.stderr).toBe('');
+    expect(retry.stdout).toContain(`Callback ${id} (was failed) is being delivered again: workflow ${id}`);
+    const handle = h.deps.temporal!.workflow.getHandle(id);
+    expect(await handle.result()).toBe('delivered');
+    const d = await handle.describe();
+    expect(d.typedSearchAttributes.get(OrganisationId)).toBe(org.id);
+    expect(d.typedSearchAttributes.get(RequestId)).toBe(id);
+    expect(await d.staticSummary()).toBe(`Operator retry of distribution.completed callback ${id} (was failed)`);
+
+    const mine = receiver.requests.filter((r) => r.headers['webhook-id'] === id);
+    expect(mine).toHaveLength(1);
+    expect(JSON.parse(mine[0].body)).toEqual({ requestID: 'r1', successCount: 3 });
+    expect(await h.deps.db('callback_deliveries').where({ id }).first()).toMatchObject({ status: 'delivered', attempts: 71, last_error: null });
+
+    const delivered = await admin('callback', 'list', '--org', org.id, '--status', 'delivered');
+    expect(delivered.stdout).toContain(`${id}  distribution.completed  delivered  attempts=71`);
+  });
+
+  it('explains bad requests', async () => {
+    const unknown = await admin('callback', 'retry', '--id', 'msg_nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('error: id: no callback delivery "msg_nope"');
+    const badStatus = await admin('callback', 'list', '--org', 'some-org', '--status', 'lost');
+    expect(badStatus.stderr).toContain('--status: must be pending, retrying, delivered or failed');
+    const noId = await admin('callback', 'retry');
+    expect(noId.stderr).toContain('--id: is required');
+  });
+});

@@ -1,0 +1,100 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { signUserToken } from '../../src/auth/tokens';
+import { createTestOrg } from '../helpers/harness';
+import { buildDeps, closeDeps } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config';
+import type { Deps } from '../../src/deps';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `npm start` against the test servers: after work has run, its /metrics shows the API's request
+ * metrics and the worker's Temporal SDK metrics (Runtime.install's Prometheus exporter) together.
+ */
+describe('npm start: /metrics with API and worker metrics', () => {
+  let child: ChildProcess;
+  let deps: Deps;
+  let client: Client;
+  const taskQueue = `start-${crypto.randomUUID()}`;
+  let base: string;
+  let workerMetrics: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${port}`;
+    workerMetrics = `127.0.0.1:${metricsPort}`;
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-start-'));
+    // WORKER_METRICS_URL unset: npm start points the API's /metrics at its own worker.
+    const { WORKER_METRICS_URL: _unset, ...env } = process.env;
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      env: { ...env, PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_METRICS_BIND_ADDRESS: workerMetrics, STEWARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('Steward is running')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
+    });
+    const config = loadConfig();
+    deps = await buildDeps(config, { databaseUrl: config.databaseUrl! });
+    client = new Client({ connection: await Connection.connect({ address: config.temporal.address! }) });
+  }, 180_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+    await client?.connection.close();
+    if (deps) await closeDeps(deps);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows API request metrics and the worker\'s Temporal metrics after work has run', async () => {
+    // Work for the worker: a workflow with a timer and an activity.
+    const result = await client.workflow.execute('scheduledPing', { args: [10], taskQueue, workflowId: `ping-${taskQueue}` });
+    expect(result.firedAt).toEqual(expect.any(String));
+    // Work for the API.
+    const { org } = await createTestOrg(deps);
+    const token = await signUserToken(deps.jwtKeys, { org: org.id, email: 'ops@example.test', roles: ['Owner'] }, { issuer: deps.config.jwt.issuer, audience: deps.config.jwt.audience });
+    const q = await fetch(`${base}/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ getPaginatedBeacons(input: { batchSize: 1 }) { lastDocID } }' }),
+    });
+    expect(q.status).toBe(200);
+
+    // The SDK exports on its own schedule: poll briefly until the completion shows.
+    let text = '';
+    for (let i = 0; i < 30; i++) {
+      text = await (await fetch(`${base}/metrics`)).text();
+      if (/^temporal_workflow_completed_total\{.*task_queue="[^"]*".*\} [1-9]/m.test(text)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(text).toMatch(/^steward_http_requests_total\{method="POST",route="\/query",operation="getPaginatedBeacons",status="200"\} 1$/m);
+    expect(text).toMatch(new RegExp(`^temporal_workflow_completed_total\\{.*task_queue="${taskQueue}".*\\} 1$`, 'm'));
+    expect(text).toMatch(new RegExp(`^temporal_activity_execution_latency_count\\{.*activity_type="databaseTime".*task_queue="${taskQueue}".*\\} 1$`, 'm'));
+    // The worker's exporter itself, as Prometheus would scrape a separate worker process.
+    const own = await (await fetch(`http://${workerMetrics}/metrics`)).text();
+    expect(own).toMatch(/^temporal_worker_task_slots_available/m);
+  });
+});
