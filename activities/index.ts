@@ -1,6 +1,7 @@
 import type { Deps } from '../src/deps';
 import { callbackActivities } from './callbacks';
 import { distributionActivities } from './distribution';
+import { invalidationActivities } from './invalidation';
 import { asyncIssuanceActivities } from './asyncIssuance';
 import { invoicingActivities } from './invoicing';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: Deps) {
   return {
     ...callbackActivities(deps),
     ...distributionActivities(deps),
+    ...invalidationActivities(deps),
     ...asyncIssuanceActivities(deps),
     ...invoicingActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */

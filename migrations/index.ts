@@ -3,6 +3,7 @@ import * as foundation from './20261129000001_foundation';
 import * as callbacks from './20261129000002_callbacks_files_outbox';
 import * as batchDistribution from './20261129000003_batch_distribution';
 import * as storedFileEncoding from './20261129000004_stored_file_encoding';
+import * as invalidation from './20261129000005_invalidation';
 import * as asyncIssuance from './20261129000010_async_issuance';
 import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
 import * as invoices from './20261129000031_invoices';
@@ -16,6 +17,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000002_callbacks_files_outbox': callbacks,
   '20261129000003_batch_distribution': batchDistribution,
   '20261129000004_stored_file_encoding': storedFileEncoding,
+  '20261129000005_invalidation': invalidation,
   '20261129000010_async_issuance': asyncIssuance,
   '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,
   '20261129000031_invoices': invoices,

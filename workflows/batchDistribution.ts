@@ -1,7 +1,9 @@
-import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DistributionProgress } from '../src/services/batchDistribution';
+import type { BatchProgress } from '../src/services/batchRequests';
 import { deliverCallbackWithRetries } from './callbackDelivery';
+import { runChunks } from './chunks';
+import { expiryScheduledSignal, expirySchedulerId } from './passExpiryScheduler';
 
 // A chunk takes well under a second; a short timeout means a chunk lost with a crashed worker is
 // retried elsewhere within seconds (its transaction rolled back, so the retry starts clean).
@@ -20,10 +22,9 @@ export interface BatchDistributionInput {
   /** Rows per chunk activity (one transaction each). */
   chunkSize?: number;
   /** Carried across continue-as-new so `progress` never reads zero. */
-  progress?: DistributionProgress;
+  progress?: BatchProgress;
 }
 
-export const progressQuery = defineQuery<DistributionProgress>('progress');
 export const DEFAULT_CHUNK_SIZE = 1000;
 
 /**
@@ -31,17 +32,23 @@ export const DEFAULT_CHUNK_SIZE = 1000;
  * organisation's callback. Only IDs and counts pass through history, and the workflow continues
  * as new when the history grows, so a batch of any size fits Temporal's limits.
  */
-export async function batchDistribution(input: BatchDistributionInput): Promise<DistributionProgress & { callback: string }> {
-  let progress: DistributionProgress = input.progress ?? { total: 0, processed: 0, success: 0, failure: 0, done: false };
-  setHandler(progressQuery, () => progress);
-  const chunkSize = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
-
-  while (!progress.done) {
-    if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof batchDistribution>({ ...input, progress });
-    }
-    progress = await processDistributionChunk(input.requestId, chunkSize);
-  }
+export async function batchDistribution(input: BatchDistributionInput): Promise<BatchProgress & { callback: string }> {
+  let earliestSignalled = Infinity;
+  const progress = await runChunks(
+    input.progress,
+    async () => {
+      const { earliestExpiryMs, ...p } = await processDistributionChunk(input.requestId, input.chunkSize ?? DEFAULT_CHUNK_SIZE);
+      // Passes with an expiredTimestamp: tell the expiry scheduler when they are due earlier than it knows.
+      if (earliestExpiryMs !== null && earliestExpiryMs < earliestSignalled) {
+        earliestSignalled = earliestExpiryMs;
+        await getExternalWorkflowHandle(expirySchedulerId(workflowInfo().taskQueue))
+          .signal(expiryScheduledSignal, earliestExpiryMs)
+          .catch(() => undefined); // not running: it polls the database when it starts
+      }
+      return p;
+    },
+    (p) => continueAsNew<typeof batchDistribution>({ ...input, progress: p }),
+  );
   const { callbackId } = await finalizeDistribution(input.requestId);
   const callback = callbackId ? await deliverCallbackWithRetries(callbackId) : 'none';
   return { ...progress, callback };

@@ -7,3 +7,5 @@ export { callbackDelivery } from './callbackDelivery';
 export { batchDistribution } from './batchDistribution';
 export { asyncIssuance } from './asyncIssuance';
 export { monthlyInvoicing } from './monthlyInvoicing';
+export { invalidation } from './invalidation';
+export { passExpiryScheduler } from './passExpiryScheduler';

@@ -8,6 +8,7 @@ import { migrateLatest } from '../db/knex';
 import { startEmbeddedPostgres } from '../dev/embeddedPostgres';
 import { startLocalTemporal } from '../dev/localTemporal';
 import { logger } from '../logger';
+import { wakeExpiryScheduler } from '../temporal/expiryScheduler';
 import { ensureSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';
@@ -67,6 +68,7 @@ run(async () => {
 
   await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
   await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
+  await wakeExpiryScheduler(deps.temporal!, config);
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
   const workerDone = worker.run();

@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import { buildDeps, closeDeps } from '../bootstrap';
 import { loadConfig } from '../config';
 import { logger } from '../logger';
+import { wakeExpiryScheduler } from '../temporal/expiryScheduler';
 import { ensureSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';
@@ -18,6 +19,7 @@ run(async () => {
   const deps = await buildDeps(config, { databaseUrl: config.databaseUrl, temporalAddress: address });
   await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
   await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
+  await wakeExpiryScheduler(deps.temporal!, config);
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workflowBundlePath: config.temporal.workflowBundlePath });
   logger.info({ taskQueue: config.temporal.taskQueue, address, metrics: config.metrics.temporalBindAddress }, 'worker started');

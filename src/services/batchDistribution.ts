@@ -3,7 +3,7 @@ import type { Db } from '../db/knex';
 import { keysetPage, KeysetCursor } from '../db/pagination';
 import { PassDetails, validatePassDetails } from '../domain/passDetails';
 import { recordAudit } from './audit';
-import { enqueueCallback } from './callbacks/deliveries';
+import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
 import { writeCsvGzip } from './csvFiles';
 import { checkLinkWindow } from './distribution';
 import { DomainError } from './errors';
@@ -12,13 +12,6 @@ import { getOrganisation } from './organisations';
 import { getPassDesignByTitle, PassDesignRow } from './passDesigns';
 import type { PassLinks } from './passLinks';
 import { createPasses, toFailureListItem, toSuccessListItem } from './passes';
-
-/** One requested pass as staged: the row as received, or why it could not even be read. */
-export interface StagedRow {
-  rowNumber: number;
-  raw: Record<string, unknown>;
-  error?: string;
-}
 
 export interface BatchSubmission {
   title: string;
@@ -31,8 +24,6 @@ export interface BatchSubmission {
   rows: AsyncIterable<StagedRow[]>;
 }
 
-const STAGE_PAGE = 5000;
-
 /**
  * Records a batch request and stages all its rows in one transaction. The same Idempotency-Key
  * returns the request already recorded (created: false) without staging anything again.
@@ -42,10 +33,8 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
   const design = await getPassDesignByTitle(db, principal.org, s.title);
   const org = await getOrganisation(db, principal.org);
   if (!org) throw new DomainError('NOT_FOUND', `organisation ${principal.org} does not exist`);
-  if (s.requestKey) {
-    const existing = await db('distribution_requests').where({ organisation_id: principal.org, request_key: s.requestKey }).first('id', 'batch_count');
-    if (existing) return { requestId: existing.id as string, batchCount: existing.batch_count as number, created: false };
-  }
+  const existing = await findByRequestKey(db, 'distribution', principal.org, s.requestKey);
+  if (existing) return { requestId: existing.id as string, batchCount: existing.batch_count as number, created: false };
   return db.transaction(async (trx) => {
     const [request] = await trx('distribution_requests')
       .insert({
@@ -65,34 +54,9 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
         source: s.source,
       })
       .returning('id');
-    let count = 0;
-    let buffer: StagedRow[] = [];
-    const flush = async () => {
-      if (!buffer.length) return;
-      const json = buffer.map((r) => ({ n: r.rowNumber, raw: r.raw, status: r.error ? 'failure' : 'pending', error: r.error ?? null }));
-      // One parameter per page (a JSON array) instead of thousands of bind parameters.
-      await trx.raw(
-        `INSERT INTO distribution_rows (request_id, row_number, raw, status, error)
-         SELECT ?, (e->>'n')::int, e->'raw', e->>'status', e->>'error' FROM jsonb_array_elements(?::jsonb) e`,
-        [request.id, JSON.stringify(json)],
-      );
-      count += buffer.length;
-      buffer = [];
-    };
-    for await (const page of s.rows) {
-      buffer.push(...page);
-      if (buffer.length >= STAGE_PAGE) await flush();
-    }
-    await flush();
+    const { count } = await stageRows(trx, 'distribution', request.id, s.rows);
     if (count === 0) throw new DomainError('BAD_USER_INPUT', 'contains no passes to distribute', s.source === 'csv' ? 'input.file' : 'input.passDetails');
-    const failedAtStaging = await trx('distribution_rows').where({ request_id: request.id, status: 'failure' }).count<{ c: string }[]>('* as c');
-    const failures = Number(failedAtStaging[0].c);
-    await trx('distribution_requests').where({ id: request.id }).update({
-      batch_count: count,
-      projected_cost: count * org.price_per_pass,
-      failure_count: failures,
-      processed_count: failures,
-    });
+    await trx('distribution_requests').where({ id: request.id }).update({ projected_cost: count * org.price_per_pass });
     await recordAudit(trx, {
       organisationId: principal.org,
       actor: principal.email,
@@ -105,25 +69,20 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
   });
 }
 
-export interface DistributionProgress {
-  total: number;
-  processed: number;
-  success: number;
-  failure: number;
-  done: boolean;
-}
-
-async function progressOf(db: Db, requestId: string): Promise<DistributionProgress> {
-  const r = await db('distribution_requests').where({ id: requestId }).first('batch_count', 'processed_count', 'success_count', 'failure_count');
-  return { total: r.batch_count, processed: r.processed_count, success: r.success_count, failure: r.failure_count, done: r.processed_count >= r.batch_count };
-}
+export type DistributionProgress = BatchProgress;
 
 /**
  * Processes the next `size` pending rows of a request in ONE transaction: validation, serials,
  * passes, row results and the request's counters commit together. A chunk re-run after a crash
  * finds those rows done, so it never creates a second pass or serial.
  */
-export async function processDistributionChunk(db: Db, links: PassLinks, requestId: string, size: number): Promise<DistributionProgress> {
+export async function processDistributionChunk(
+  db: Db,
+  links: PassLinks,
+  requestId: string,
+  size: number,
+): Promise<DistributionProgress & { earliestExpiryMs: number | null }> {
+  let earliestExpiryMs: number | null = null;
   await db.transaction(async (trx) => {
     const request = await trx('distribution_requests').where({ id: requestId }).first();
     const design: PassDesignRow = await trx('pass_designs as d')
@@ -154,6 +113,10 @@ export async function processDistributionChunk(db: Db, links: PassLinks, request
       { design, distributionRequestId: requestId, actor: request.job_issuer, linkStartTime: request.start_time, linkEndTime: request.end_time },
       valid.map((v) => v.details),
     );
+    for (const v of valid) {
+      const at = v.details.expiredTimestamp?.getTime();
+      if (at !== undefined && (earliestExpiryMs === null || at < earliestExpiryMs)) earliestExpiryMs = at;
+    }
     created.forEach((p, i) => results.push({ n: valid[i].rowNumber, status: 'success', error: null, serial: p.serialNumber, key: p.passApiKey }));
     await trx.raw(
       `UPDATE distribution_rows d SET status = e->>'status', error = e->>'error', serial_number = e->>'serial', pass_api_key = e->>'key'
@@ -165,7 +128,7 @@ export async function processDistributionChunk(db: Db, links: PassLinks, request
       .increment({ processed_count: rows.length, success_count: created.length, failure_count: rows.length - created.length })
       .update({ updated_at: trx.fn.now() });
   });
-  return progressOf(db, requestId);
+  return { ...(await batchProgress(db, 'distribution', requestId)), earliestExpiryMs };
 }
 
 const SUCCESS_COLUMNS = [
@@ -177,101 +140,52 @@ const FAILURE_COLUMNS = [
   'deliveryTemplate', 'beacons', 'locations', 'expiredTimestamp', 'error',
 ];
 
-async function* pagesOf<T>(db: Db, requestId: string, status: string, map: (row: any) => T): AsyncIterable<T[]> {
-  let after = 0;
-  for (;;) {
-    const rows = await db('distribution_rows as r')
-      .leftJoin('passes as p', 'p.serial_number', 'r.serial_number')
-      .where({ 'r.request_id': requestId, 'r.status': status })
-      .andWhere('r.row_number', '>', after)
-      .orderBy('r.row_number')
-      .limit(5000)
-      .select('r.row_number', 'r.raw', 'r.error', 'r.serial_number', 'r.pass_api_key', 'p.*');
-    if (!rows.length) return;
-    after = rows[rows.length - 1].row_number;
-    yield rows.map(map);
-  }
-}
-
 /**
  * Ends a batch: success and failure CSVs (the seed's SuccessListItem / FailureListItem fields),
- * the request completed, and the organisation's callback recorded (or, without a callback URL,
- * an email to the job issuer in the outbox). Idempotent: a re-run finds the request complete.
+ * the request completed, and the organisation's callback recorded (or an outbox email).
  */
 export async function finalizeDistribution(db: Db, links: PassLinks, files: FileStore, requestId: string): Promise<{ callbackId: string | null }> {
-  const request = await db('distribution_requests').where({ id: requestId }).first();
-  const org = await getOrganisation(db, request.organisation_id);
-  const callbackId = org?.callback_url ? `msg_distribution_${requestId}` : null;
-  if (request.status === 'Complete') return { callbackId };
-
-  const success = await writeCsvGzip(
-    SUCCESS_COLUMNS,
-    pagesOf(db, requestId, 'success', (r) =>
-      toSuccessListItem({
-        details: {
-          externalReferenceID: r.external_reference_id,
-          payload: r.payload,
-          dynamicFields: r.dynamic_field_data,
-          deliveryMethod: r.delivery_method,
-          deliveryAddress: r.delivery_address,
-          deliverySalutation: r.delivery_salutation,
-          deliveryName: r.delivery_name,
-          deliveryTemplate: r.delivery_template,
-          beacons: r.beacons,
-          locations: r.locations,
-          expiredTimestamp: r.expired_timestamp,
-        },
-        serialNumber: r.serial_number,
-        passApiKey: r.pass_api_key,
-        passDownloadLink: links.downloadLink(r.pass_api_key),
-      }),
+  return completeBatch(db, files, 'distribution', requestId, async () => ({
+    success: await writeCsvGzip(
+      SUCCESS_COLUMNS,
+      rowPages(
+        db,
+        'distribution',
+        requestId,
+        'success',
+        (r) =>
+          toSuccessListItem({
+            details: {
+              externalReferenceID: r.external_reference_id,
+              payload: r.payload,
+              dynamicFields: r.dynamic_field_data,
+              deliveryMethod: r.delivery_method,
+              deliveryAddress: r.delivery_address,
+              deliverySalutation: r.delivery_salutation,
+              deliveryName: r.delivery_name,
+              deliveryTemplate: r.delivery_template,
+              beacons: r.beacons,
+              locations: r.locations,
+              expiredTimestamp: r.expired_timestamp,
+            },
+            serialNumber: r.serial_number,
+            passApiKey: r.pass_api_key,
+            passDownloadLink: links.downloadLink(r.pass_api_key),
+          }),
+        (q) => q.leftJoin('passes as p', 'p.serial_number', 'r.serial_number').select('r.row_number', 'r.serial_number', 'r.pass_api_key', 'p.*'),
+      ),
     ),
-  );
-  const failure = await writeCsvGzip(FAILURE_COLUMNS, pagesOf(db, requestId, 'failure', (r) => toFailureListItem(r.raw, r.error)));
-
-  await db.transaction(async (trx) => {
-    const locked = await trx('distribution_requests').where({ id: requestId }).forUpdate().first('status');
-    if (locked.status === 'Complete') return;
-    const base = `distribution-${requestId}`;
-    const s = await files.store(trx, { organisationId: request.organisation_id, kind: 'distribution-success', filename: `${base}-success.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content: success });
-    const f = await files.store(trx, { organisationId: request.organisation_id, kind: 'distribution-failure', filename: `${base}-failure.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content: failure });
-    await trx('distribution_requests').where({ id: requestId }).update({
-      status: 'Complete',
-      success_file_id: s.id,
-      failure_file_id: f.id,
-      completed_at: trx.fn.now(),
-      updated_at: trx.fn.now(),
-    });
-    const payload = {
-      requestID: requestId,
-      successCount: request.success_count,
-      successResultsURL: s.url,
-      failureCount: request.failure_count,
-      failureResultsURL: f.url,
-    };
-    if (callbackId) {
-      await enqueueCallback(trx, { id: callbackId, organisationId: org!.id, kind: 'distribution.result', url: org!.callback_url!, signing: 'standard-webhooks', payload });
-    } else {
-      await trx('notification_outbox').insert({
-        organisation_id: request.organisation_id,
-        channel: 'Email',
-        recipient: request.job_issuer,
-        subject: `Distribution ${requestId} complete: ${request.success_count} passes, ${request.failure_count} failures`,
-        body: `Successes: ${s.url}\nFailures: ${f.url}\nThese links expire on ${s.expiresAt.toISOString()}.`,
-        reference: requestId,
-      });
-    }
-  });
-  return { callbackId };
+    failure: await writeCsvGzip(FAILURE_COLUMNS, rowPages(db, 'distribution', requestId, 'failure', (r) => toFailureListItem(r.raw, r.error))),
+  }));
 }
 
 export async function getDistributionProgress(db: Db, requestId: string): Promise<DistributionProgress> {
-  return progressOf(db, requestId);
+  return batchProgress(db, 'distribution', requestId);
 }
 
 /** Seed 003's DistributionRequestRecord; result links are signed for the owning organisation. */
 export function toDistributionRequestRecord(r: any, files: FileStore) {
-  const link = (id: string | null) => (id ? files.url(id, r.organisation_id, r.file_expires_at ?? new Date(Date.now() + 86_400_000)) : '');
+  const { successResults, failureResults } = resultLinks(r, files);
   return {
     batchCount: r.batch_count,
     isBatchRequest: r.is_batch_request,
@@ -280,10 +194,10 @@ export function toDistributionRequestRecord(r: any, files: FileStore) {
     passType: r.pass_type,
     created: r.created_at,
     failureCount: r.failure_count,
-    failureResults: link(r.failure_file_id),
+    failureResults,
     status: r.status,
     successCount: r.success_count,
-    successResults: link(r.success_file_id),
+    successResults,
     projectedCost: r.projected_cost,
     pricePerPass: r.price_per_pass,
     appleRedemptions: r.apple_redemptions ?? 0,

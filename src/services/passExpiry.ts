@@ -15,3 +15,32 @@ export async function expirePassesNow(db: Db | Knex.Transaction, passIds: string
     .returning('id');
   return rows.map((r: { id: string }) => r.id);
 }
+
+/** The earliest scheduled expiry not yet applied, if any: when the expiry scheduler must wake. */
+export async function nextPendingExpiry(db: Db): Promise<Date | null> {
+  const row = await db('passes').where('is_expired', false).whereNotNull('expired_timestamp').min('expired_timestamp as next').first();
+  return row?.next ?? null;
+}
+
+/**
+ * Expires every pass whose expired_timestamp is at or before `asOf`, `batch` at a time, each batch
+ * its own short transaction. One sweep serves every pass due, however many share a moment.
+ */
+export async function expireDuePasses(db: Db, asOf: Date, batch = 5000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const ids = await db('passes')
+      .where('is_expired', false)
+      .whereNotNull('expired_timestamp')
+      .andWhere('expired_timestamp', '<=', asOf)
+      .limit(batch)
+      .pluck('id');
+    if (!ids.length) return total;
+    const rows = await db('passes')
+      .whereIn('id', ids)
+      .andWhere('is_expired', false)
+      .update({ is_expired: true, last_modified: db.fn.now(), modifier: 'system:expiry' })
+      .returning('id');
+    total += rows.length;
+  }
+}

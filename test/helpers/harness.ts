@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { buildDeps, closeDeps, listen } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
+import { wakeExpiryScheduler } from '../../src/temporal/expiryScheduler';
 import { createWorker } from '../../src/temporal/worker';
 import { signUserToken, Role } from '../../src/auth/tokens';
 import { createOrganisation } from '../../src/services/organisations';
@@ -37,6 +38,7 @@ export async function startHarness(opts: { worker?: boolean } = {}): Promise<Har
       workflowBundlePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE,
     });
     running = worker.run();
+    await wakeExpiryScheduler(deps.temporal!, deps.config);
   }
   return {
     deps,

@@ -7,6 +7,7 @@ import type { GraphQLContext } from './context';
 import { billingResolvers } from './resolvers/billing';
 import { catalogueResolvers } from './resolvers/catalogue';
 import { distributionResolvers } from './resolvers/distribution';
+import { invalidationResolvers } from './resolvers/invalidation';
 import { passDesignResolvers } from './resolvers/passDesigns';
 import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { passDownloadResolvers } from './resolvers/passDownload';
@@ -18,6 +19,7 @@ export function graphqlHandler(deps: Deps): RequestHandler {
   const schema = buildExecutableSchema(
     passDesignResolvers,
     distributionResolvers,
+    invalidationResolvers,
     catalogueResolvers,
     passDownloadResolvers,
     billingResolvers,

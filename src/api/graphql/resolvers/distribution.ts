@@ -4,14 +4,13 @@ import type { Deps } from '../../../deps';
 import { paginateDistributionRequests, stageBatchDistribution, BatchSubmission, toDistributionRequestRecord } from '../../../services/batchDistribution';
 import { readDistributionCsv } from '../../../services/csvUpload';
 import { distributeIndividual } from '../../../services/distribution';
-import { DomainError } from '../../../services/errors';
 import { getPassesByExternalRefID } from '../../../services/passes';
+import { wakeExpiryScheduler } from '../../../temporal/expiryScheduler';
 import { startJob } from '../../../temporal/jobs';
 import type { UploadedFile } from '../scalars';
-import { batchSize, nonEmpty, parseInput } from '../inputs';
+import { batchSize, inPages, linkWindow, nonEmpty, parseIdempotencyKey, parseInput } from '../inputs';
 import type { Resolvers } from '../schema';
 
-const linkWindow = { startTime: z.date().nullish(), endTime: z.date().nullish() };
 const distributionRequest = z.object({
   title: nonEmpty,
   // Rows are validated one by one against the design, so a bad row fails alone.
@@ -19,13 +18,10 @@ const distributionRequest = z.object({
   ...linkWindow,
 });
 const distributionRequestCsv = z.object({ title: nonEmpty, file: z.custom<UploadedFile>((f) => !!f, 'is required'), ...linkWindow });
-const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key header must be 1-255 visible ASCII characters').optional();
 
 /** Stages a batch and starts (or joins) its workflow; answers at once with the request ID. */
 async function submitBatch(deps: Deps, principal: Principal, key: string | undefined, submission: Omit<BatchSubmission, 'requestKey'>) {
-  const requestKey = idempotencyKey.safeParse(key);
-  if (!requestKey.success) throw new DomainError('BAD_USER_INPUT', requestKey.error.issues[0].message, 'Idempotency-Key');
-  const staged = await stageBatchDistribution(deps.db, principal, { ...submission, requestKey: requestKey.data });
+  const staged = await stageBatchDistribution(deps.db, principal, { ...submission, requestKey: parseIdempotencyKey(key) });
   await startJob(deps.temporal!, deps.config, {
     workflowType: 'batchDistribution',
     workflowId: `distribution-${principal.org}-${staged.requestId}`,
@@ -38,10 +34,6 @@ async function submitBatch(deps: Deps, principal: Principal, key: string | undef
       ? `Distribution request ${staged.requestId} accepted: ${staged.batchCount} passes queued`
       : `Distribution request ${staged.requestId} already accepted for this Idempotency-Key: ${staged.batchCount} passes queued`,
   };
-}
-
-async function* inPages<T>(items: T[], size = 1000): AsyncIterable<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
 export const distributionResolvers: Resolvers = {
@@ -66,7 +58,10 @@ export const distributionResolvers: Resolvers = {
   },
   Mutation: {
     async distributeIndividualPass(_root, { input }, { deps, principal, links }) {
-      return distributeIndividual(deps.db, links, principal, parseInput(distributionRequest, input));
+      const result = await distributeIndividual(deps.db, links, principal, parseInput(distributionRequest, input));
+      const expiries = result.successList.map((p) => p.expiredTimestamp?.getTime()).filter((t): t is number => t !== undefined);
+      if (expiries.length) await wakeExpiryScheduler(deps.temporal!, deps.config, Math.min(...expiries));
+      return result;
     },
 
     async distributePassBatch(_root, { input }, { deps, principal, idempotencyKey: key }) {

@@ -1,0 +1,162 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import { enqueueCallback } from './callbacks/deliveries';
+import type { FileStore } from './files';
+import { getOrganisation } from './organisations';
+
+/**
+ * What batch distribution and batch invalidation share: rows staged in PostgreSQL, progress
+ * counters on the request row, and the ending (result CSVs, the request completed, the
+ * organisation's callback or an outbox email). Each kind has its own request and row tables.
+ */
+export type BatchKind = 'distribution' | 'invalidation';
+
+const TABLES: Record<BatchKind, { requests: string; rows: string; label: string }> = {
+  distribution: { requests: 'distribution_requests', rows: 'distribution_rows', label: 'Distribution' },
+  invalidation: { requests: 'invalidation_requests', rows: 'invalidation_rows', label: 'Invalidation' },
+};
+
+export function batchTables(kind: BatchKind) {
+  return TABLES[kind];
+}
+
+/** One requested item as staged: the row as received, or why it could not even be read. */
+export interface StagedRow {
+  rowNumber: number;
+  raw: Record<string, unknown>;
+  error?: string;
+}
+
+export interface BatchProgress {
+  total: number;
+  processed: number;
+  success: number;
+  failure: number;
+  done: boolean;
+}
+
+const STAGE_PAGE = 5000;
+
+/** The request already recorded under this Idempotency-Key, if any. */
+export async function findByRequestKey(db: Db, kind: BatchKind, organisationId: string, requestKey: string | undefined) {
+  if (!requestKey) return undefined;
+  return db(TABLES[kind].requests).where({ organisation_id: organisationId, request_key: requestKey }).first('id', 'batch_count');
+}
+
+/**
+ * Stages rows page by page inside the caller's transaction (one JSON parameter per page rather
+ * than thousands of bind parameters), and sets the request's batch and failure counts.
+ */
+export async function stageRows(trx: Knex.Transaction, kind: BatchKind, requestId: string, pages: AsyncIterable<StagedRow[]>) {
+  const { requests, rows } = TABLES[kind];
+  let count = 0;
+  let buffer: StagedRow[] = [];
+  const flush = async () => {
+    if (!buffer.length) return;
+    const json = buffer.map((r) => ({ n: r.rowNumber, raw: r.raw, status: r.error ? 'failure' : 'pending', error: r.error ?? null }));
+    await trx.raw(
+      `INSERT INTO ${rows} (request_id, row_number, raw, status, error)
+       SELECT ?, (e->>'n')::int, e->'raw', e->>'status', e->>'error' FROM jsonb_array_elements(?::jsonb) e`,
+      [requestId, JSON.stringify(json)],
+    );
+    count += buffer.length;
+    buffer = [];
+  };
+  for await (const page of pages) {
+    buffer.push(...page);
+    if (buffer.length >= STAGE_PAGE) await flush();
+  }
+  await flush();
+  const [{ failures }] = await trx(rows).where({ request_id: requestId, status: 'failure' }).count<{ failures: number }[]>('* as failures');
+  await trx(requests).where({ id: requestId }).update({ batch_count: count, failure_count: failures, processed_count: failures });
+  return { count, failures };
+}
+
+export async function batchProgress(db: Db, kind: BatchKind, requestId: string): Promise<BatchProgress> {
+  const r = await db(TABLES[kind].requests).where({ id: requestId }).first('batch_count', 'processed_count', 'success_count', 'failure_count');
+  return { total: r.batch_count, processed: r.processed_count, success: r.success_count, failure: r.failure_count, done: r.processed_count >= r.batch_count };
+}
+
+/** Rows of a request with the given status, in row order, 5,000 at a time. */
+export async function* rowPages<T>(
+  db: Db,
+  kind: BatchKind,
+  requestId: string,
+  status: string,
+  map: (row: any) => T,
+  join?: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+): AsyncIterable<T[]> {
+  let after = 0;
+  for (;;) {
+    const q = db(`${TABLES[kind].rows} as r`).where({ 'r.request_id': requestId, 'r.status': status }).andWhere('r.row_number', '>', after);
+    const rows = await (join ? join(q) : q.select('r.*')).orderBy('r.row_number').limit(5000);
+    if (!rows.length) return;
+    after = rows[rows.length - 1].row_number;
+    yield rows.map(map);
+  }
+}
+
+/**
+ * Ends a batch once: stores the two result CSVs, marks the request `finalStatus`, and records the
+ * organisation's callback (or, without a callback URL, an email to the job issuer in the outbox).
+ * Idempotent: a re-run finds the result files already stored.
+ */
+export async function completeBatch(
+  db: Db,
+  files: FileStore,
+  kind: BatchKind,
+  requestId: string,
+  csv: () => Promise<{ success: Buffer; failure: Buffer }>,
+  finalStatus = 'Complete',
+): Promise<{ callbackId: string | null }> {
+  const { requests, label } = TABLES[kind];
+  const request = await db(requests).where({ id: requestId }).first();
+  const org = await getOrganisation(db, request.organisation_id);
+  const callbackId = org?.callback_url ? `msg_${kind}_${requestId}` : null;
+  if (request.success_file_id) return { callbackId };
+  const { success, failure } = await csv();
+
+  await db.transaction(async (trx) => {
+    const locked = await trx(requests).where({ id: requestId }).forUpdate().first('success_file_id');
+    if (locked.success_file_id) return;
+    const base = `${kind}-${requestId}`;
+    const store = (which: 'success' | 'failure', content: Buffer) =>
+      files.store(trx, { organisationId: request.organisation_id, kind: `${kind}-${which}`, filename: `${base}-${which}.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content });
+    const s = await store('success', success);
+    const f = await store('failure', failure);
+    await trx(requests).where({ id: requestId }).update({
+      status: finalStatus,
+      success_file_id: s.id,
+      failure_file_id: f.id,
+      completed_at: finalStatus === 'Complete' ? trx.fn.now() : null,
+      updated_at: trx.fn.now(),
+    });
+    // The seed's callback body; counts are numbers.
+    const payload = {
+      requestID: requestId,
+      successCount: request.success_count,
+      successResultsURL: s.url,
+      failureCount: request.failure_count,
+      failureResultsURL: f.url,
+    };
+    if (callbackId) {
+      await enqueueCallback(trx, { id: callbackId, organisationId: org!.id, kind: `${kind}.result`, url: org!.callback_url!, signing: 'standard-webhooks', payload });
+    } else {
+      await trx('notification_outbox').insert({
+        organisation_id: request.organisation_id,
+        channel: 'Email',
+        recipient: request.job_issuer,
+        subject: `${label} ${requestId}: ${request.success_count} succeeded, ${request.failure_count} failed`,
+        body: `Successes: ${s.url}\nFailures: ${f.url}\nThese links expire on ${s.expiresAt.toISOString()}.`,
+        reference: requestId,
+      });
+    }
+  });
+  return { callbackId };
+}
+
+/** Result links of a request row, signed for its organisation. */
+export function resultLinks(r: { organisation_id: string; success_file_id: string | null; failure_file_id: string | null; file_expires_at?: Date }, files: FileStore) {
+  const link = (id: string | null) => (id && r.file_expires_at ? files.url(id, r.organisation_id, r.file_expires_at) : '');
+  return { successResults: link(r.success_file_id), failureResults: link(r.failure_file_id) };
+}
