@@ -10,6 +10,7 @@ import { distributionResolvers } from './resolvers/distribution';
 import { passDesignResolvers } from './resolvers/passDesigns';
 import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { passDownloadResolvers } from './resolvers/passDownload';
+import { passUpdateResolvers } from './resolvers/passUpdates';
 import { reportResolvers } from './resolvers/reports';
 import { buildExecutableSchema } from './schema';
 
@@ -23,6 +24,7 @@ export function graphqlHandler(deps: Deps): RequestHandler {
     billingResolvers,
     reportResolvers,
     asyncIssuanceResolvers,
+    passUpdateResolvers,
   );
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);
