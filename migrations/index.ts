@@ -7,6 +7,7 @@ import * as invalidation from './20261129000005_invalidation';
 import * as asyncIssuance from './20261129000010_async_issuance';
 import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
 import * as invoices from './20261129000031_invoices';
+import * as wallet from './20261129000040_wallet';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -21,6 +22,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000010_async_issuance': asyncIssuance,
   '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,
   '20261129000031_invoices': invoices,
+  '20261129000040_wallet': wallet,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

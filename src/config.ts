@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import path from 'node:path';
+import { GoogleRootKeys, googleRootKeysSchema } from './domain/googleWalletCallback';
 
 /**
  * All configuration comes from environment variables, validated here once.
@@ -43,6 +44,22 @@ const envSchema = z.object({
   // Prometheus: where the worker's Temporal SDK exporter listens, and where the API finds it for /metrics.
   TEMPORAL_METRICS_BIND_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
   WORKER_METRICS_URL: z.string().url().optional(),
+
+  // Wallets: Apple pass type identifiers are "<prefix>.<organisation id>"; Google's issuer ID and root signing keys.
+  APPLE_PASS_TYPE_ID_PREFIX: z.string().regex(/^pass(\.[A-Za-z0-9-]+)+$/, 'must look like pass.com.example').default('pass.io.steward'),
+  GOOGLE_WALLET_ISSUER_ID: z.string().regex(/^\d{1,32}$/, 'must be the numeric Google Wallet issuer ID').optional(),
+  GOOGLE_WALLET_ROOT_KEYS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return undefined;
+      try {
+        return googleRootKeysSchema.parse(JSON.parse(raw));
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be Google's keys JSON {"keys":[{"keyValue","protocolVersion","keyExpiration"}]}: ${(err as Error).message.slice(0, 200)}` });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -78,6 +95,13 @@ export interface Config {
     temporalBindAddress?: string;
     /** The worker exporter's URL, appended to the API's /metrics. */
     workerUrl?: string;
+  };
+  wallet: {
+    /** Apple pass type identifier of an organisation's passes: `<prefix>.<organisation id>`. */
+    applePassTypeIdPrefix: string;
+    /** Google Wallet issuer ID: object IDs are `<issuerId>.<serialNumber>`; unset: Google callbacks are refused. */
+    googleIssuerId?: string;
+    googleRootKeys?: GoogleRootKeys;
   };
 }
 
@@ -128,5 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callbackAllowPrivate: e.CALLBACK_ALLOW_PRIVATE,
     passLinkKey: e.PASS_LINK_KEY,
     metrics: { temporalBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS, workerUrl: e.WORKER_METRICS_URL },
+    wallet: { applePassTypeIdPrefix: e.APPLE_PASS_TYPE_ID_PREFIX, googleIssuerId: e.GOOGLE_WALLET_ISSUER_ID, googleRootKeys: e.GOOGLE_WALLET_ROOT_KEYS },
   };
 }

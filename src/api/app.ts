@@ -16,6 +16,7 @@ import { healthRouter } from './http/health';
 import { invoicesRouter } from './http/invoices';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
+import { walletRouter } from './http/wallet';
 
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 
@@ -52,6 +53,8 @@ export function createApp(deps: Deps): express.Express {
 
   app.use(passDownloadRouter(deps, new PassLinks(deps.config)));
   app.use(invoicesRouter(deps));
+  // Wallet events authenticate themselves (ApplePass token, Google's signature): no organisation token.
+  app.use(walletRouter(deps));
 
   // JSON bodies up to 40 MB: distributePassBatch may carry 100,000 rows inline.
   app.use(

@@ -58,6 +58,16 @@ const rowSchema = z.object({
   serialNumber: z.string().nullish(),
 });
 
+/** What is wrong with a pass's full set of dynamic field values for its design: missing or unknown keys. */
+export function dynamicFieldErrors(fields: Record<string, string>, dynamicFieldKeys: readonly string[]): string[] {
+  const missing = dynamicFieldKeys.filter((k) => !(k in fields));
+  const unknown = Object.keys(fields).filter((k) => !dynamicFieldKeys.includes(k));
+  return [
+    ...(missing.length ? [`missing required field(s) ${missing.join(', ')}`] : []),
+    ...(unknown.length ? [`unknown field(s) ${unknown.join(', ')} (the design has ${dynamicFieldKeys.join(', ') || 'none'})`] : []),
+  ];
+}
+
 export type RowResult = { ok: true; value: PassDetails } | { ok: false; error: string };
 
 const EMAIL = z.string().email();
@@ -73,12 +83,7 @@ export function validatePassDetails(raw: unknown, dynamicFieldKeys: readonly str
     return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') };
   }
   const { serialNumber: _ignored, ...row } = parsed.data;
-  const errors: string[] = [];
-  const given = Object.keys(row.dynamicFields);
-  const missing = dynamicFieldKeys.filter((k) => !(k in row.dynamicFields));
-  const unknown = given.filter((k) => !dynamicFieldKeys.includes(k));
-  if (missing.length) errors.push(`dynamicFields: missing required field(s) ${missing.join(', ')}`);
-  if (unknown.length) errors.push(`dynamicFields: unknown field(s) ${unknown.join(', ')} (the design has ${dynamicFieldKeys.join(', ') || 'none'})`);
+  const errors = dynamicFieldErrors(row.dynamicFields, dynamicFieldKeys).map((e) => `dynamicFields: ${e}`);
   if (row.deliveryMethod === 'Email' && !EMAIL.safeParse(row.deliveryAddress).success) {
     errors.push('deliveryAddress: must be an email address when deliveryMethod is Email');
   }

@@ -1,7 +1,7 @@
 /** An expected failure of a use case; each API edge renders it in its own format. */
 export class DomainError extends Error {
   constructor(
-    readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN',
+    readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED',
     message: string,
     /** Dotted path of the offending input field, when there is one. */
     readonly field?: string,

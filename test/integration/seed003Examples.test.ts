@@ -120,8 +120,12 @@ describe('seed 003 example operations', () => {
     { field: 'invalidateBatchPasses', owner: 'lead', variables: () => ({ input: { serialNumbers: [serials[1]], expiryTime: new Date(Date.now() + 86_400_000).toISOString() } }) },
     { field: 'getPaginatedInvalidationRequests', owner: 'lead', variables: () => ({ input: { batchSize: 10 } }) },
     // TODO(lead): assert real results once GDPR forgetting and pass updates (issue 4) land.
-    { field: 'updatePassPayload', owner: 'lead', variables: () => ({ input: { serialNumber: serials[0], payload: 'abc123' } }) },
-    { field: 'updatePassUserDetails', owner: 'lead', variables: () => ({ input: { serialNumber: serials[0], dynamicFieldData: { membership_number: '1234567890001', membership_name: 'Other Name' }, beacons: ['Some Title'], locations: [] } }) },
+    { field: 'updatePassPayload', variables: () => ({ input: { serialNumber: serials[0], payload: 'abc123' } }), expectData: (d) => expect(d.message).toBe(`Pass ${serials[0]} payload updated`) },
+    {
+      field: 'updatePassUserDetails',
+      variables: () => ({ input: { serialNumber: serials[0], dynamicFieldData: { membership_number: '1234567890001', membership_name: 'Other Name' }, beacons: ['Some Title'], locations: [] } }),
+      expectData: (d) => expect(d.message).toBe(`Pass ${serials[0]} updated: dynamicFieldData, beacons, locations`),
+    },
     { field: 'forgetUserDetailsForPass', owner: 'lead', variables: () => ({ input: { serialNumber: serials[0] } }) },
     // TODO(lead): assert real results once reporting requests / audit log reports (issue 6) land.
     { field: 'generateAuditLogReport', owner: 'lead', variables: () => ({ input: { startTime: new Date(Date.now() - 3 * 86_400_000).toISOString(), endTime: now(), emailAddresses: ['example@email.com'], emailAddressFilter: '', categoryFilter: 'Beacons' } }) },

@@ -11,6 +11,7 @@ import { invalidationResolvers } from './resolvers/invalidation';
 import { passDesignResolvers } from './resolvers/passDesigns';
 import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { passDownloadResolvers } from './resolvers/passDownload';
+import { passUpdateResolvers } from './resolvers/passUpdates';
 import { reportResolvers } from './resolvers/reports';
 import { buildExecutableSchema } from './schema';
 
@@ -25,6 +26,7 @@ export function graphqlHandler(deps: Deps): RequestHandler {
     billingResolvers,
     reportResolvers,
     asyncIssuanceResolvers,
+    passUpdateResolvers,
   );
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);

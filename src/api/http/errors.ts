@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { logger } from '../../logger';
 import { DomainError } from '../../services/errors';
 
-const STATUS: Record<DomainError['code'], number> = { BAD_USER_INPUT: 400, NOT_FOUND: 404, CONFLICT: 409, FORBIDDEN: 403 };
+const STATUS: Record<DomainError['code'], number> = { BAD_USER_INPUT: 400, NOT_FOUND: 404, CONFLICT: 409, FORBIDDEN: 403, UNAUTHENTICATED: 401 };
 
 /** REST edge: renders what a handler threw as JSON naming the field; unexpected errors are logged and masked. */
 export function sendError(res: Response, err: unknown, root = ''): void {
