@@ -3,7 +3,7 @@ import { parse, validate } from 'graphql';
 import { buildExecutableSchema } from '../../src/api/graphql/schema';
 import { startInvoicingRun } from '../../src/temporal/schedules';
 import { updateOrganisation } from '../../src/services/organisations';
-import { createTestOrg, gql, GqlResult, Harness, startHarness, tokenFor } from '../helpers/harness';
+import { createTestOrg, gql, GqlResult, gqlUpload, Harness, startHarness, tokenFor } from '../helpers/harness';
 
 /**
  * Every example operation of seed 003, unchanged, against /query with realistic variables: no
@@ -112,14 +112,28 @@ describe('seed 003 example operations', () => {
       variables: () => ({ input: { batchSize: 10 } }),
       expectData: (d) => expect(d.invoicesDocs).toEqual([expect.objectContaining({ billingPeriod: 'October 2022', longTermCount: 2, longTermCharge: 20, vatAmount: 4, amount: 24 })]),
     },
-    // TODO(lead): assert real results once batch distribution (issue 2) lands.
-    { field: 'distributePassBatch', owner: 'lead', variables: () => ({ input: { title, passDetails: [{ externalReferenceID: 'ij90', dynamicFields: { membership_number: '1234567890010', membership_name: 'Some Name' } }] } }) },
-    { field: 'getPaginatedDistributionRequests', owner: 'lead', variables: () => ({ input: { batchSize: 10 } }) },
-    // TODO(lead): assert real results once invalidation (issue 3) lands.
-    { field: 'invalidateIndividualPass', owner: 'lead', variables: () => ({ input: { serialNumbers: [serials[2]] } }) },
-    { field: 'invalidateBatchPasses', owner: 'lead', variables: () => ({ input: { serialNumbers: [serials[1]], expiryTime: new Date(Date.now() + 86_400_000).toISOString() } }) },
-    { field: 'getPaginatedInvalidationRequests', owner: 'lead', variables: () => ({ input: { batchSize: 10 } }) },
-    // TODO(lead): assert real results once GDPR forgetting and pass updates (issue 4) land.
+    {
+      field: 'distributePassBatch',
+      variables: () => ({ input: { title, passDetails: [{ externalReferenceID: 'ij90', dynamicFields: { membership_number: '1234567890010', membership_name: 'Some Name' } }] } }),
+      expectData: (d) => expect(d.message).toMatch(/^Distribution request [0-9a-f-]{36} accepted: 1 passes queued$/),
+    },
+    {
+      field: 'getPaginatedDistributionRequests',
+      variables: () => ({ input: { batchSize: 10 } }),
+      expectData: (d) => expect(d.distributionDocs).toContainEqual(expect.objectContaining({ isBatchRequest: true, batchCount: 1, passDesignTitle: title })),
+    },
+    { field: 'invalidateIndividualPass', variables: () => ({ input: { serialNumbers: [serials[2]] } }), expectData: (d) => expect(d).toEqual({ successList: [serials[2]], failureList: [] }) },
+    {
+      field: 'invalidateBatchPasses',
+      variables: () => ({ input: { serialNumbers: [serials[1]], expiryTime: new Date(Date.now() + 86_400_000).toISOString() } }),
+      expectData: (d) => expect(d.message).toMatch(/^Invalidation request [0-9a-f-]{36} accepted: 1 passes to expire at /),
+    },
+    {
+      field: 'getPaginatedInvalidationRequests',
+      variables: () => ({ input: { batchSize: 10 } }),
+      expectData: (d) => expect(d.invalidationDocs.map((x: { isBatchRequest: boolean }) => x.isBatchRequest).sort()).toEqual([false, true]),
+    },
+    // TODO(lead): assert real results once GDPR forgetting lands.
     { field: 'updatePassPayload', variables: () => ({ input: { serialNumber: serials[0], payload: 'abc123' } }), expectData: (d) => expect(d.message).toBe(`Pass ${serials[0]} payload updated`) },
     {
       field: 'updatePassUserDetails',
@@ -132,11 +146,24 @@ describe('seed 003 example operations', () => {
     { field: 'getPaginatedReportingRequest', owner: 'lead', variables: () => ({ input: { reportType: 'AuditLogReport', batchSize: 10, startTime: new Date(Date.now() - 86_400_000).toISOString(), endTime: now() } }) },
     { field: 'getReportingRequestByReportID', owner: 'lead', variables: () => ({ input: { reportID: '00000000-0000-4000-8000-000000000000' } }) },
   ];
-  // TODO(lead): send these as GraphQL multipart requests (file upload) once CSV distribution/invalidation lands; until then only the document is validated.
-  const uploads = ['distributePassesCSV', 'invalidatePassesCSV'];
+  /** The two upload operations, sent as GraphQL multipart requests with a CSV file. */
+  const uploads: { field: string; variables: () => Record<string, unknown>; csv: () => string; expect: RegExp }[] = [
+    {
+      field: 'distributePassesCSV',
+      variables: () => ({ input: { title, file: null } }),
+      csv: () => 'externalReferenceID,membership_number,membership_name\nkl12,1234567890011,Some Name\n',
+      expect: /^Distribution request [0-9a-f-]{36} accepted: 1 passes queued$/,
+    },
+    {
+      field: 'invalidatePassesCSV',
+      variables: () => ({ input: { file: null, expiryTime: new Date(Date.now() + 86_400_000).toISOString() } }),
+      csv: () => `serialNumber\n${serials[3]}\n`,
+      expect: /^Invalidation request [0-9a-f-]{36} accepted: 1 passes to expire at /,
+    },
+  ];
 
   it('covers every example operation of the seed', () => {
-    expect([...cases.map((c) => c.field), ...uploads].sort()).toEqual(operations.map((o) => o.field).sort());
+    expect([...cases.map((c) => c.field), ...uploads.map((u) => u.field)].sort()).toEqual(operations.map((o) => o.field).sort());
   });
 
   it('validates every example document against the schema', () => {
@@ -157,6 +184,12 @@ describe('seed 003 example operations', () => {
       const data = res.body.data[c.field];
       expect(data).toBeTruthy();
       c.expectData?.(data);
+    }
+    for (const u of uploads) {
+      const op = operations.find((o) => o.field === u.field)!;
+      const res = await gqlUpload(h.baseUrl, token, withFragments(op.document), u.variables(), { path: 'variables.input.file', content: u.csv() });
+      expect([u.field, res.body.errors]).toEqual([u.field, undefined]);
+      expect(res.body.data[u.field].message).toMatch(u.expect);
     }
   });
 });
