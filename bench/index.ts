@@ -3,11 +3,13 @@
  * Each benchmark starts the real services it measures and stops them when done.
  */
 import distribution from './distribution';
+import invalidation from './invalidation';
 
 type Bench = () => Promise<void>;
 
 const BENCHES: Record<string, Bench> = {
   distribution,
+  invalidation,
 };
 
 async function main(): Promise<void> {

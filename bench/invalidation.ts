@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { signUserToken } from '../src/auth/tokens';
+import { createOrganisation } from '../src/services/organisations';
+import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
+import { CallbackReceiver } from '../test/helpers/receiver';
+import { startBenchEnv } from './env';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+
+async function upload(baseUrl: string, token: string, query: string, variables: unknown, csv: string) {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query, variables }));
+  form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
+  form.append('0', new Blob([csv], { type: 'text/csv' }), 'rows.csv');
+  const res = (await (await fetch(`${baseUrl}/query`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as any;
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data;
+}
+
+/** Invalidation: 100,000 passes (distributed first, untimed) expired by one CSV upload, to the callback. */
+export default async function invalidationBench(): Promise<void> {
+  const env = await startBenchEnv();
+  const receiver = new CallbackReceiver();
+  const receiverUrl = await receiver.start();
+  try {
+    const org = await createOrganisation(env.deps.db, { id: 'bench', name: 'Bench', callbackUrl: `${receiverUrl}/results` });
+    const fields = ['membership_number'];
+    await createPassDesign(env.deps.db, {
+      organisationId: org.id, title: 'Bench Pass', prefix: '7002', dynamicFieldKeys: fields, actor: 'bench',
+      presentation: defaultPresentation(org.name, 'Bench Pass', fields, env.deps.config.publicBaseUrl),
+    });
+    const token = await signUserToken(env.deps.jwtKeys, { org: org.id, email: 'bench@example.test', roles: ['Owner'] }, env.deps.config.jwt);
+
+    const distribution = ['externalReferenceID,membership_number', ...Array.from({ length: ROWS }, (_, i) => `c${i},${i}`)].join('\n');
+    await upload(env.baseUrl, token, 'mutation($input: DistributionRequestCSV) { distributePassesCSV(input: $input) { message } }', { input: { title: 'Bench Pass', file: null } }, distribution);
+    await receiver.waitFor((r) => r.length >= 1, 600_000);
+
+    const serials = (await env.deps.db('passes').where({ organisation_id: org.id }).pluck('serial_number')) as string[];
+    const csv = ['serialNumber', ...serials].join('\n');
+    fs.writeFileSync(path.join(env.scratch, 'invalidation.csv'), csv);
+    const started = Date.now();
+    await upload(env.baseUrl, token, 'mutation($input: InvalidationRequestCSV) { invalidatePassesCSV(input: $input) { message } }', { input: { file: null } }, csv);
+    const accepted = Date.now();
+    const [, callback] = await receiver.waitFor((r) => r.length >= 2, 600_000);
+    const done = Date.now();
+    const payload = JSON.parse(callback.body);
+    const [{ expired }] = await env.deps.db('passes').where({ organisation_id: org.id, is_expired: true }).count<{ expired: number }[]>('* as expired');
+    const wall = (done - started) / 1000;
+    console.log(`rows:                 ${ROWS} serial numbers (${(csv.length / 1024 / 1024).toFixed(1)} MB CSV)`);
+    console.log(`successes/failures:   ${payload.successCount} / ${payload.failureCount}; passes expired: ${expired}`);
+    console.log(`upload accepted in:   ${((accepted - started) / 1000).toFixed(2)} s`);
+    console.log(`end to end (upload → callback): ${wall.toFixed(2)} s`);
+    console.log(`throughput:           ${Math.round(ROWS / wall)} rows/s`);
+  } finally {
+    await receiver.close();
+    await env.close();
+  }
+}
