@@ -31,82 +31,93 @@ run(async () => {
   installTemporalRuntime({ metricsBindAddress: config.metrics.temporalBindAddress });
   const stops: (() => Promise<void>)[] = [];
   const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
-
-  let temporalAddress = config.temporal.address;
-  let uiUrl: string | undefined;
-  if (!temporalAddress) {
-    say('starting Temporal dev server (first run may build the temporal CLI: a few minutes)...');
-    const temporal = await startLocalTemporal({
-      dbFilename: path.join(config.dataDir, 'temporal.db'),
-      port: config.temporal.devPort,
-      uiPort: config.temporal.uiPort,
-      namespace: config.temporal.namespace,
-      log: (l) => say(l),
-    });
-    stops.unshift(() => temporal.stop());
-    temporalAddress = temporal.address;
-    uiUrl = `http://localhost:${config.temporal.uiPort}`;
-  }
-
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    say('starting embedded PostgreSQL...');
-    const pg = await startEmbeddedPostgres({
-      dir: path.join(config.dataDir, 'postgres'),
-      port: config.embeddedPostgresPort,
-      database: 'steward',
-      persistent: true,
-    });
-    stops.unshift(() => pg.stop());
-    databaseUrl = pg.url;
-  }
-
-  const deps = await buildDeps(config, { databaseUrl, temporalAddress });
-  stops.unshift(() => closeDeps(deps));
-  const applied = await migrateLatest(deps.db);
-  if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
-
-  await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
-  await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
-  await wakeExpiryScheduler(deps.temporal!, config);
-  const connection = await NativeConnection.connect({ address: temporalAddress });
-  const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
-  const workerDone = worker.run();
-  stops.unshift(async () => {
-    worker.shutdown();
-    await workerDone;
-    await connection.close();
-  });
-
-  const api = await listen(deps, config.port);
-  stops.unshift(() => api.close());
-
-  const lines = [
-    '',
-    'Steward is running:',
-    `  GraphQL API   ${config.publicBaseUrl}/query   (token: npm run admin -- token --org <org> --email <you> --roles Owner)`,
-    `  Health        ${config.publicBaseUrl}/healthz   (liveness /livez, readiness /readyz)`,
-    `  Metrics       ${config.publicBaseUrl}/metrics   (API + worker; worker alone: ${config.metrics.workerUrl})`,
-    config.env === 'development' ? `  GraphiQL      ${config.publicBaseUrl}/graphiql` : undefined,
-    `  OpenAPI       ${config.publicBaseUrl}/openapi.json`,
-    `  Temporal      ${temporalAddress}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
-    uiUrl ? `  Temporal UI   ${uiUrl}` : undefined,
-    `  PostgreSQL    ${databaseUrl.replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,
-    `  Data folder   ${config.dataDir}`,
-    'Press Ctrl-C to stop.',
-    '',
-  ];
-  process.stdout.write(lines.filter((l) => l !== undefined).join('\n') + '\n');
-
-  const signal = await shutdownSignal();
-  say(`${signal}: stopping...`);
-  for (const stop of stops) {
-    try {
-      await stop();
-    } catch (err) {
-      logger.warn({ err }, 'error while stopping');
+  /** Stops what has started, newest first; also after a failed start, so nothing is left running. */
+  const stopAll = async () => {
+    for (const stop of stops) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.warn({ err }, 'error while stopping');
+      }
     }
+  };
+  const signalled = shutdownSignal();
+  try {
+
+    let temporalAddress = config.temporal.address;
+    let uiUrl: string | undefined;
+    if (!temporalAddress) {
+      say('starting Temporal dev server (first run may build the temporal CLI: a few minutes)...');
+      const temporal = await startLocalTemporal({
+        dbFilename: path.join(config.dataDir, 'temporal.db'),
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        log: (l) => say(l),
+      });
+      stops.unshift(() => temporal.stop());
+      temporalAddress = temporal.address;
+      uiUrl = `http://localhost:${config.temporal.uiPort}`;
+    }
+
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      say('starting embedded PostgreSQL...');
+      const pg = await startEmbeddedPostgres({
+        dir: path.join(config.dataDir, 'postgres'),
+        port: config.embeddedPostgresPort,
+        database: 'steward',
+        persistent: true,
+      });
+      stops.unshift(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+
+    const deps = await buildDeps(config, { databaseUrl, temporalAddress });
+    stops.unshift(() => closeDeps(deps));
+    const applied = await migrateLatest(deps.db);
+    if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
+
+    await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
+    await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
+    await wakeExpiryScheduler(deps.temporal!, config);
+    const connection = await NativeConnection.connect({ address: temporalAddress });
+    const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+    const workerDone = worker.run();
+    stops.unshift(async () => {
+      worker.shutdown();
+      await workerDone;
+      await connection.close();
+    });
+
+    const api = await listen(deps, config.port);
+    stops.unshift(() => api.close());
+
+    const lines = [
+      '',
+      'Steward is running:',
+      `  GraphQL API   ${config.publicBaseUrl}/query   (token: npm run admin -- token --org <org> --email <you> --roles Owner)`,
+      `  Health        ${config.publicBaseUrl}/healthz   (liveness /livez, readiness /readyz)`,
+      `  Metrics       ${config.publicBaseUrl}/metrics   (API + worker; worker alone: ${config.metrics.workerUrl})`,
+      config.env === 'development' ? `  GraphiQL      ${config.publicBaseUrl}/graphiql` : undefined,
+      `  OpenAPI       ${config.publicBaseUrl}/openapi.json`,
+      `  Temporal      ${temporalAddress}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
+      uiUrl ? `  Temporal UI   ${uiUrl}` : undefined,
+      `  PostgreSQL    ${databaseUrl.replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,
+      `  Data folder   ${config.dataDir}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ];
+    process.stdout.write(lines.filter((l) => l !== undefined).join('\n') + '\n');
+  } catch (err) {
+    say('start-up failed; stopping what had started');
+    await stopAll();
+    throw err;
   }
+
+  const signal = await signalled;
+  say(`${signal}: stopping...`);
+  await stopAll();
   say('stopped.');
   process.exit(0);
 });

