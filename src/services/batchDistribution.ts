@@ -3,13 +3,12 @@ import type { Db } from '../db/knex';
 import { keysetPage, KeysetCursor } from '../db/pagination';
 import { PassDetails, validatePassDetails } from '../domain/passDetails';
 import { recordAudit } from './audit';
-import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
+import { batchProgress, BatchProgress, claimPendingRows, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
 import { writeCsvGzip } from './csvFiles';
-import { checkLinkWindow } from './distribution';
+import { checkLinkWindow, distributionTarget, insertDistributionRequest } from './distribution';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
-import { getOrganisation } from './organisations';
-import { getPassDesignByTitle, PassDesignRow } from './passDesigns';
+import type { PassDesignRow } from './passDesigns';
 import type { PassLinks } from './passLinks';
 import { createPasses, toFailureListItem, toSuccessListItem } from './passes';
 
@@ -30,42 +29,31 @@ export interface BatchSubmission {
  */
 export async function stageBatchDistribution(db: Db, principal: Principal, s: BatchSubmission) {
   checkLinkWindow(s);
-  const design = await getPassDesignByTitle(db, principal.org, s.title);
-  const org = await getOrganisation(db, principal.org);
-  if (!org) throw new DomainError('NOT_FOUND', `organisation ${principal.org} does not exist`);
+  const target = await distributionTarget(db, principal, s.title);
   const existing = await findByRequestKey(db, 'distribution', principal.org, s.requestKey);
   if (existing) return { requestId: existing.id as string, batchCount: existing.batch_count as number, created: false };
   return db.transaction(async (trx) => {
-    const [request] = await trx('distribution_requests')
-      .insert({
-        organisation_id: principal.org,
-        pass_design_id: design.id,
-        pass_design_title: design.title,
-        pass_type: design.pass_type,
-        is_batch_request: true,
-        batch_count: 0,
-        job_issuer: principal.email,
-        status: 'Pending',
-        price_per_pass: org.price_per_pass,
-        projected_cost: 0,
-        start_time: s.startTime ?? null,
-        end_time: s.endTime ?? null,
-        request_key: s.requestKey ?? null,
-        source: s.source,
-      })
-      .returning('id');
-    const { count } = await stageRows(trx, 'distribution', request.id, s.rows);
+    const requestId = await insertDistributionRequest(trx, principal, target, {
+      isBatch: true,
+      status: 'Pending',
+      batchCount: 0,
+      startTime: s.startTime,
+      endTime: s.endTime,
+      requestKey: s.requestKey,
+      source: s.source,
+    });
+    const { count } = await stageRows(trx, 'distribution', requestId, s.rows);
     if (count === 0) throw new DomainError('BAD_USER_INPUT', 'contains no passes to distribute', s.source === 'csv' ? 'input.file' : 'input.passDetails');
-    await trx('distribution_requests').where({ id: request.id }).update({ projected_cost: count * org.price_per_pass });
+    await trx('distribution_requests').where({ id: requestId }).update({ projected_cost: count * target.org.price_per_pass });
     await recordAudit(trx, {
       organisationId: principal.org,
       actor: principal.email,
       category: 'Distributions',
       action: s.source === 'csv' ? 'distributePassesCSV' : 'distributePassBatch',
-      subject: request.id,
-      details: { passDesignId: design.id, batchCount: count },
+      subject: requestId,
+      details: { passDesignId: target.design.id, batchCount: count },
     });
-    return { requestId: request.id as string, batchCount: count, created: true };
+    return { requestId, batchCount: count, created: true };
   });
 }
 
@@ -89,13 +77,7 @@ export async function processDistributionChunk(
       .join('serial_sequences as s', 's.id', 'd.serial_sequence_id')
       .where('d.id', request.pass_design_id)
       .first('d.*', 's.prefix as serial_prefix');
-    const rows: { row_number: number; raw: unknown }[] = await trx('distribution_rows')
-      .where({ request_id: requestId, status: 'pending' })
-      .orderBy('row_number')
-      .limit(size)
-      .forUpdate()
-      .skipLocked()
-      .select('row_number', 'raw');
+    const rows = await claimPendingRows<unknown>(trx, 'distribution', requestId, size);
     if (!rows.length) return;
     if (request.status === 'Pending') await trx('distribution_requests').where({ id: requestId }).update({ status: 'In-Progress' });
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { enqueueCallback } from './callbacks/deliveries';
+import { DomainError } from './errors';
 import type { FileStore } from './files';
 import { getOrganisation } from './organisations';
 
@@ -70,6 +71,34 @@ export async function stageRows(trx: Knex.Transaction, kind: BatchKind, requestI
   const [{ failures }] = await trx(rows).where({ request_id: requestId, status: 'failure' }).count<{ failures: number }[]>('* as failures');
   await trx(requests).where({ id: requestId }).update({ batch_count: count, failure_count: failures, processed_count: failures });
   return { count, failures };
+}
+
+/**
+ * Locks the next `size` pending rows of a request, in row order, for the caller's chunk
+ * transaction. SKIP LOCKED lets a retried chunk proceed while a stale attempt still holds its rows.
+ */
+export async function claimPendingRows<Raw>(trx: Knex.Transaction, kind: BatchKind, requestId: string, size: number): Promise<{ row_number: number; raw: Raw }[]> {
+  return trx(TABLES[kind].rows)
+    .where({ request_id: requestId, status: 'pending' })
+    .orderBy('row_number')
+    .limit(size)
+    .forUpdate()
+    .skipLocked()
+    .select('row_number', 'raw');
+}
+
+/** The individual (synchronous) operations take at most 25 passes; more belong in a batch. */
+export const MAX_INDIVIDUAL = 25;
+
+export function checkIndividualSize(count: number, o: { field: string; item: string; operation: string; batchOperations: string }): void {
+  if (count === 0) throw new DomainError('BAD_USER_INPUT', `must contain at least one ${o.item}`, o.field);
+  if (count > MAX_INDIVIDUAL) {
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `individual ${o.operation} is limited to ${MAX_INDIVIDUAL} passes per request (got ${count}); use ${o.batchOperations} for more`,
+      o.field,
+    );
+  }
 }
 
 export async function batchProgress(db: Db, kind: BatchKind, requestId: string): Promise<BatchProgress> {

@@ -1,14 +1,15 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { validatePassDetails, PassDetails } from '../domain/passDetails';
 import type { Principal } from '../auth/tokens';
 import { recordAudit } from './audit';
+import { checkIndividualSize } from './batchRequests';
 import { DomainError } from './errors';
 import { getOrganisation } from './organisations';
 import { getPassDesignByTitle } from './passDesigns';
 import type { PassLinks } from './passLinks';
 import { createPasses, toFailureListItem, toSuccessListItem } from './passes';
 
-export const MAX_INDIVIDUAL_PASSES = 25;
 
 export interface DistributionRequestInput {
   title: string;
@@ -24,24 +25,59 @@ export function checkLinkWindow(input: { startTime?: Date | null; endTime?: Date
   }
 }
 
+/** The design (by title) and organisation a distribution request is made for. */
+export async function distributionTarget(db: Db, principal: Principal, title: string) {
+  const design = await getPassDesignByTitle(db, principal.org, title);
+  const org = await getOrganisation(db, principal.org);
+  if (!org) throw new DomainError('NOT_FOUND', `organisation ${principal.org} does not exist`);
+  return { design, org };
+}
+
+/** Inserts a distribution request row (individual or batch); returns its ID. */
+export async function insertDistributionRequest(
+  trx: Knex.Transaction,
+  principal: Principal,
+  target: Awaited<ReturnType<typeof distributionTarget>>,
+  r: { isBatch: boolean; status: string; batchCount: number; successCount?: number; failureCount?: number; startTime?: Date | null; endTime?: Date | null; requestKey?: string; source?: string },
+): Promise<string> {
+  const [request] = await trx('distribution_requests')
+    .insert({
+      organisation_id: principal.org,
+      pass_design_id: target.design.id,
+      pass_design_title: target.design.title,
+      pass_type: target.design.pass_type,
+      is_batch_request: r.isBatch,
+      batch_count: r.batchCount,
+      job_issuer: principal.email,
+      status: r.status,
+      success_count: r.successCount ?? 0,
+      failure_count: r.failureCount ?? 0,
+      price_per_pass: target.org.price_per_pass,
+      projected_cost: target.org.price_per_pass * r.batchCount,
+      start_time: r.startTime ?? null,
+      end_time: r.endTime ?? null,
+      request_key: r.requestKey ?? null,
+      source: r.source ?? 'api',
+    })
+    .returning('id');
+  return request.id;
+}
+
 /**
  * distributeIndividualPass: up to 25 passes created synchronously, results in the response.
  * Runs in one transaction with the request record, so either all valid rows exist or none.
  * (Not a workflow: it is short, and its input is personal data that must stay out of Temporal.)
  */
 export async function distributeIndividual(db: Db, links: PassLinks, principal: Principal, input: DistributionRequestInput) {
-  if (input.passDetails.length === 0) throw new DomainError('BAD_USER_INPUT', 'must contain at least one pass', 'input.passDetails');
-  if (input.passDetails.length > MAX_INDIVIDUAL_PASSES) {
-    throw new DomainError(
-      'BAD_USER_INPUT',
-      `individual distribution is limited to ${MAX_INDIVIDUAL_PASSES} passes per request (got ${input.passDetails.length}); use distributePassBatch or distributePassesCSV for more`,
-      'input.passDetails',
-    );
-  }
+  checkIndividualSize(input.passDetails.length, {
+    field: 'input.passDetails',
+    item: 'pass',
+    operation: 'distribution',
+    batchOperations: 'distributePassBatch or distributePassesCSV',
+  });
   checkLinkWindow(input);
-  const design = await getPassDesignByTitle(db, principal.org, input.title);
-  const org = await getOrganisation(db, principal.org);
-  if (!org) throw new DomainError('NOT_FOUND', `organisation ${principal.org} does not exist`);
+  const target = await distributionTarget(db, principal, input.title);
+  const { design } = target;
 
   const now = new Date();
   const valid: PassDetails[] = [];
@@ -53,28 +89,19 @@ export async function distributeIndividual(db: Db, links: PassLinks, principal: 
   }
 
   const created = await db.transaction(async (trx) => {
-    const [request] = await trx('distribution_requests')
-      .insert({
-        organisation_id: principal.org,
-        pass_design_id: design.id,
-        pass_design_title: design.title,
-        pass_type: design.pass_type,
-        is_batch_request: false,
-        batch_count: input.passDetails.length,
-        job_issuer: principal.email,
-        status: 'Complete',
-        success_count: valid.length,
-        failure_count: failureList.length,
-        price_per_pass: org.price_per_pass,
-        projected_cost: org.price_per_pass * input.passDetails.length,
-        start_time: input.startTime ?? null,
-        end_time: input.endTime ?? null,
-      })
-      .returning('id');
+    const requestId = await insertDistributionRequest(trx, principal, target, {
+      isBatch: false,
+      status: 'Complete',
+      batchCount: input.passDetails.length,
+      successCount: valid.length,
+      failureCount: failureList.length,
+      startTime: input.startTime,
+      endTime: input.endTime,
+    });
     const passes = await createPasses(
       trx,
       links,
-      { design, distributionRequestId: request.id, actor: principal.email, linkStartTime: input.startTime ?? null, linkEndTime: input.endTime ?? null },
+      { design, distributionRequestId: requestId, actor: principal.email, linkStartTime: input.startTime ?? null, linkEndTime: input.endTime ?? null },
       valid,
     );
     await recordAudit(trx, {
@@ -82,7 +109,7 @@ export async function distributeIndividual(db: Db, links: PassLinks, principal: 
       actor: principal.email,
       category: 'Distributions',
       action: 'distributeIndividualPass',
-      subject: request.id,
+      subject: requestId,
       details: { passDesignId: design.id, successCount: valid.length, failureCount: failureList.length },
     });
     return passes;

@@ -4,13 +4,12 @@ import type { Db } from '../db/knex';
 import { keysetPage, KeysetCursor } from '../db/pagination';
 import { invalidationRefusal } from '../domain/invalidation';
 import { recordAudit } from './audit';
-import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
+import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
 import { writeCsvGzip } from './csvFiles';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
 import { expirePassesNow } from './passExpiry';
 
-export const MAX_INDIVIDUAL_INVALIDATIONS = 25;
 /** Clock skew tolerated for an expiryTime "now" sent by a client. */
 const PAST_TOLERANCE_MS = 60_000;
 
@@ -54,13 +53,7 @@ async function insertRequest(trx: Knex.Transaction, principal: Principal, fields
 export async function processInvalidationChunk(db: Db, requestId: string, size: number, asOf: Date): Promise<BatchProgress> {
   await db.transaction(async (trx) => {
     const request = await trx('invalidation_requests').where({ id: requestId }).first();
-    const rows: { row_number: number; raw: { serialNumber?: unknown } }[] = await trx('invalidation_rows')
-      .where({ request_id: requestId, status: 'pending' })
-      .orderBy('row_number')
-      .limit(size)
-      .forUpdate()
-      .skipLocked()
-      .select('row_number', 'raw');
+    const rows = await claimPendingRows<{ serialNumber?: unknown }>(trx, 'invalidation', requestId, size);
     if (!rows.length) return;
     const serials = rows.map((r) => String(r.raw.serialNumber ?? ''));
     const passes = new Map<string, any>(
@@ -170,14 +163,12 @@ export async function stageBatchInvalidation(db: Db, principal: Principal, s: In
  * this request; a future expiry is scheduled here and fired by the request's workflow.
  */
 export async function invalidateIndividual(db: Db, principal: Principal, input: { serialNumbers: string[]; expiryTime?: Date | null }) {
-  if (input.serialNumbers.length === 0) throw new DomainError('BAD_USER_INPUT', 'must contain at least one serial number', 'input.serialNumbers');
-  if (input.serialNumbers.length > MAX_INDIVIDUAL_INVALIDATIONS) {
-    throw new DomainError(
-      'BAD_USER_INPUT',
-      `individual invalidation is limited to ${MAX_INDIVIDUAL_INVALIDATIONS} passes per request (got ${input.serialNumbers.length}); use invalidateBatchPasses or invalidatePassesCSV for more`,
-      'input.serialNumbers',
-    );
-  }
+  checkIndividualSize(input.serialNumbers.length, {
+    field: 'input.serialNumbers',
+    item: 'serial number',
+    operation: 'invalidation',
+    batchOperations: 'invalidateBatchPasses or invalidatePassesCSV',
+  });
   const now = new Date();
   const expiryTime = resolveExpiryTime(input.expiryTime, now);
   const requestId = await db.transaction(async (trx) => {
@@ -188,7 +179,7 @@ export async function invalidateIndividual(db: Db, principal: Principal, input: 
     await recordAudit(trx, { organisationId: principal.org, actor: principal.email, category: 'Invalidations', action: 'invalidateIndividualPass', subject: id, details: { batchCount: input.serialNumbers.length } });
     return id;
   });
-  await processInvalidationChunk(db, requestId, MAX_INDIVIDUAL_INVALIDATIONS, now);
+  await processInvalidationChunk(db, requestId, MAX_INDIVIDUAL, now);
   const scheduled = expiryTime.getTime() > now.getTime();
   await db('invalidation_requests').where({ id: requestId }).update({ status: scheduled ? 'Scheduled' : 'Complete', completed_at: scheduled ? null : db.fn.now() });
   const rows = await db('invalidation_rows').where({ request_id: requestId }).orderBy('row_number');

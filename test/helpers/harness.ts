@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
 import { wakeExpiryScheduler } from '../../src/temporal/expiryScheduler';
 import { createWorker } from '../../src/temporal/worker';
+import { CallbackReceiver } from './receiver';
 import { signUserToken, Role } from '../../src/auth/tokens';
 import { createOrganisation } from '../../src/services/organisations';
 import { createPassDesign, defaultPresentation } from '../../src/services/passDesigns';
@@ -18,6 +19,9 @@ export interface Harness {
   baseUrl: string;
   taskQueue: string;
   worker: Worker;
+  /** A real HTTP server standing in for integrators' callback endpoints. */
+  receiver: CallbackReceiver;
+  receiverUrl: string;
   close(): Promise<void>;
 }
 
@@ -27,6 +31,8 @@ export async function startHarness(opts: { worker?: boolean } = {}): Promise<Har
   const config = loadConfig();
   const deps = await buildDeps(config, { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! });
   const api = await listen(deps, 0);
+  const receiver = new CallbackReceiver();
+  const receiverUrl = await receiver.start();
   let worker: Worker | undefined;
   let connection: NativeConnection | undefined;
   let running: Promise<void> | undefined;
@@ -45,7 +51,10 @@ export async function startHarness(opts: { worker?: boolean } = {}): Promise<Har
     baseUrl: `http://127.0.0.1:${api.port}`,
     taskQueue,
     worker: worker!,
+    receiver,
+    receiverUrl,
     async close() {
+      await receiver.close();
       await api.close();
       if (worker) {
         worker.shutdown();

@@ -5,24 +5,16 @@ import { promisify } from 'node:util';
 import { enqueueCallback } from '../../src/services/callbacks/deliveries';
 import { OrganisationId, RequestId } from '../../src/temporal/searchAttributeKeys';
 import { createTestOrg, Harness, startHarness } from '../helpers/harness';
-import { CallbackReceiver } from '../helpers/receiver';
 
 const run = promisify(execFile);
 
 /** The runbook's "retry a failed callback", through the real admin CLI. */
 describe('admin CLI: callback list / retry', () => {
   let h: Harness;
-  let receiver: CallbackReceiver;
-  let url: string;
   beforeAll(async () => {
     h = await startHarness();
-    receiver = new CallbackReceiver();
-    url = await receiver.start();
   });
-  afterAll(async () => {
-    await receiver.close();
-    await h.close();
-  });
+  afterAll(() => h.close());
 
   const admin = (...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', 'src/bin/admin.ts', ...args], {
@@ -36,7 +28,7 @@ describe('admin CLI: callback list / retry', () => {
   it('lists a given-up callback and delivers it again with the same webhook-id', async () => {
     const { org } = await createTestOrg(h.deps);
     const id = `msg_${crypto.randomUUID()}`;
-    await enqueueCallback(h.deps.db, { id, organisationId: org.id, kind: 'distribution.completed', url: `${url}/hook`, signing: 'standard-webhooks', payload: { requestID: 'r1', successCount: 3 } });
+    await enqueueCallback(h.deps.db, { id, organisationId: org.id, kind: 'distribution.completed', url: `${h.receiverUrl}/hook`, signing: 'standard-webhooks', payload: { requestID: 'r1', successCount: 3 } });
     // As after three days of refusals.
     await h.deps.db('callback_deliveries').where({ id }).update({ status: 'failed', attempts: 70, last_error: 'HTTP 503' });
 
@@ -45,7 +37,7 @@ describe('admin CLI: callback list / retry', () => {
     expect(list.stdout).toContain(`${id}  distribution.completed  failed  attempts=70`);
     expect(list.stdout).toContain('last error: HTTP 503');
 
-    receiver.requests.length = 0;
+    h.receiver.requests.length = 0;
     const retry = await admin('callback', 'retry', '--id', id);
     expect(retry.stderr).toBe('');
     expect(retry.stdout).toContain(`Callback ${id} (was failed) is being delivered again: workflow ${id}`);
@@ -56,7 +48,7 @@ describe('admin CLI: callback list / retry', () => {
     expect(d.typedSearchAttributes.get(RequestId)).toBe(id);
     expect(await d.staticSummary()).toBe(`Operator retry of distribution.completed callback ${id} (was failed)`);
 
-    const mine = receiver.requests.filter((r) => r.headers['webhook-id'] === id);
+    const mine = h.receiver.requests.filter((r) => r.headers['webhook-id'] === id);
     expect(mine).toHaveLength(1);
     expect(JSON.parse(mine[0].body)).toEqual({ requestID: 'r1', successCount: 3 });
     expect(await h.deps.db('callback_deliveries').where({ id }).first()).toMatchObject({ status: 'delivered', attempts: 71, last_error: null });

@@ -2,7 +2,6 @@ import { parse } from 'csv-parse/sync';
 import { verifyStandardWebhook } from '../../src/services/callbacks/signing';
 import { distributionCsv } from '../helpers/csv';
 import { createTestOrg, eventually, gql, gqlUpload, Harness, startHarness, tokenFor } from '../helpers/harness';
-import { CallbackReceiver } from '../helpers/receiver';
 
 const CSV_MUTATION = `mutation DistributePassesCSV($input: DistributionRequestCSV) { distributePassesCSV(input: $input) { message } }`;
 const BATCH_MUTATION = `mutation DistributePassBatch($input: DistributionRequest) { distributePassBatch(input: $input) { message } }`;
@@ -10,28 +9,21 @@ const requestIdOf = (message: string) => /request ([0-9a-f-]{36})/.exec(message)
 
 describe('batch distribution (real Temporal + PostgreSQL + HTTP receiver)', () => {
   let h: Harness;
-  let receiver: CallbackReceiver;
-  let receiverUrl: string;
   beforeAll(async () => {
     h = await startHarness();
-    receiver = new CallbackReceiver();
-    receiverUrl = await receiver.start();
   });
-  afterAll(async () => {
-    await receiver.close();
-    await h.close();
-  });
+  afterAll(() => h.close());
 
   it('distributes a 1,000-row CSV with 10 bad rows: 990 passes, results CSVs, one signed callback', async () => {
-    const { org, title } = await createTestOrg(h.deps, { callbackUrl: `${receiverUrl}/steward/results` });
+    const { org, title } = await createTestOrg(h.deps, { callbackUrl: `${h.receiverUrl}/steward/results` });
     const token = await tokenFor(h.deps, org.id);
     const bad = new Set([3, 50, 51, 200, 333, 500, 501, 777, 900, 1000]);
     const res = await gqlUpload(h.baseUrl, token, CSV_MUTATION, { input: { title, file: null } }, { path: 'variables.input.file', content: distributionCsv(1000, bad) });
     expect(res.body.errors).toBeUndefined();
     const requestId = requestIdOf(res.body.data.distributePassesCSV.message);
 
-    await receiver.waitFor((reqs) => reqs.some((r) => r.path === '/steward/results' && r.body.includes(requestId)));
-    const cb = receiver.requests.filter((r) => r.body.includes(requestId));
+    await h.receiver.waitFor((reqs) => reqs.some((r) => r.path === '/steward/results' && r.body.includes(requestId)));
+    const cb = h.receiver.requests.filter((r) => r.body.includes(requestId));
     expect(cb).toHaveLength(1);
     expect(verifyStandardWebhook(org.webhook_secret, cb[0].headers, cb[0].body)).toBe(true);
     const payload = JSON.parse(cb[0].body);

@@ -1,7 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { verifyStandardWebhook } from '../../src/services/callbacks/signing';
 import { createTestOrg, eventually, gql, gqlUpload, Harness, startHarness, tokenFor } from '../helpers/harness';
-import { CallbackReceiver } from '../helpers/receiver';
 
 const INDIVIDUAL = `mutation InvalidateIndividualPass($input: InvalidationRequest) {
   invalidateIndividualPass(input: $input) { successList failureList { serialNumber error } } }`;
@@ -9,17 +8,10 @@ const DISTRIBUTE_BATCH = `mutation($i: DistributionRequest) { distributePassBatc
 
 describe('invalidation (real Temporal + PostgreSQL + HTTP receiver)', () => {
   let h: Harness;
-  let receiver: CallbackReceiver;
-  let receiverUrl: string;
   beforeAll(async () => {
     h = await startHarness();
-    receiver = new CallbackReceiver();
-    receiverUrl = await receiver.start();
   });
-  afterAll(async () => {
-    await receiver.close();
-    await h.close();
-  });
+  afterAll(() => h.close());
 
   /** Distributes `n` passes individually (25 at a time) and returns their serials. */
   async function distribute(token: string, title: string, n: number): Promise<string[]> {
@@ -89,7 +81,7 @@ describe('invalidation (real Temporal + PostgreSQL + HTTP receiver)', () => {
   });
 
   it('invalidates a 5,000-row CSV batch with results CSVs and a verified callback', async () => {
-    const { org, title } = await createTestOrg(h.deps, { callbackUrl: `${receiverUrl}/invalidations` });
+    const { org, title } = await createTestOrg(h.deps, { callbackUrl: `${h.receiverUrl}/invalidations` });
     const token = await tokenFor(h.deps, org.id);
     const rows = Array.from({ length: 4990 }, (_, i) => ({ externalReferenceID: `e${i}`, dynamicFields: { membership_number: `${i}`, membership_name: 'N' } }));
     const dist = await gql(h.baseUrl, token, DISTRIBUTE_BATCH, { i: { title, passDetails: rows } });
@@ -101,8 +93,8 @@ describe('invalidation (real Temporal + PostgreSQL + HTTP receiver)', () => {
     expect(res.body.errors).toBeUndefined();
     const requestId = /request ([0-9a-f-]{36})/.exec(res.body.data.invalidatePassesCSV.message)![1];
 
-    await receiver.waitFor((reqs) => reqs.some((r) => r.body.includes(requestId)));
-    const cb = receiver.requests.filter((r) => r.body.includes(requestId));
+    await h.receiver.waitFor((reqs) => reqs.some((r) => r.body.includes(requestId)));
+    const cb = h.receiver.requests.filter((r) => r.body.includes(requestId));
     expect(cb).toHaveLength(1);
     expect(verifyStandardWebhook(org.webhook_secret, cb[0].headers, cb[0].body)).toBe(true);
     const payload = JSON.parse(cb[0].body);

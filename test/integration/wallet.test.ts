@@ -15,31 +15,24 @@ const json = (res: Response): Promise<any> => res.json();
 
 describe('wallet events (real API, Temporal, PostgreSQL and callback receiver)', () => {
   let h: Harness;
-  let receiver: CallbackReceiver;
-  let receiverUrl: string;
   beforeAll(async () => {
     process.env.GOOGLE_WALLET_ISSUER_ID = google.issuerId;
     process.env.GOOGLE_WALLET_ROOT_KEYS = google.rootKeysJson();
     h = await startHarness();
-    receiver = new CallbackReceiver();
-    receiverUrl = await receiver.start();
   });
-  afterAll(async () => {
-    await receiver.close();
-    await h.close();
-  });
+  afterAll(() => h.close());
 
   /** An organisation (with its own receiver path) and one distributed pass, with the token a real .pkpass would carry. */
   async function passFor(opts: { callback?: boolean } = {}) {
     const path = `/cb/${crypto.randomUUID()}`;
-    const t = await createTestOrg(h.deps, { callbackUrl: opts.callback === false ? undefined : `${receiverUrl}${path}` });
+    const t = await createTestOrg(h.deps, { callbackUrl: opts.callback === false ? undefined : `${h.receiverUrl}${path}` });
     const token = await tokenFor(h.deps, t.org.id);
     const res = await gql(h.baseUrl, token, `mutation($i: DistributionRequest) { distributeIndividualPass(input: $i) { successList { serialNumber } } }`, {
       i: { title: t.title, passDetails: [{ externalReferenceID: 'ref-1', dynamicFields: { membership_number: '1', membership_name: 'N' } }] },
     });
     const serialNumber: string = res.body.data.distributeIndividualPass.successList[0].serialNumber;
     const pass = await h.deps.db('passes').where({ serial_number: serialNumber }).first('id', 'authentication_token');
-    const callbacks = () => receiver.requests.filter((r) => r.path === path);
+    const callbacks = () => h.receiver.requests.filter((r) => r.path === path);
     return { ...t, token, serialNumber, passId: pass.id as string, authToken: pass.authentication_token as string, passType: applePassTypeIdentifier(h.deps.config, t.org.id), callbacks };
   }
 
@@ -55,7 +48,7 @@ describe('wallet events (real API, Temporal, PostgreSQL and callback receiver)',
 
   /** Waits for `n` callbacks, then a little longer to be sure no more arrive. */
   async function exactlyCallbacks(p: { callbacks: () => ReceivedRequest[] }, n: number) {
-    await receiver.waitFor(() => p.callbacks().length >= n);
+    await h.receiver.waitFor(() => p.callbacks().length >= n);
     await new Promise((r) => setTimeout(r, 1500));
     return p.callbacks();
   }
