@@ -42,7 +42,14 @@ export default async function distributionBench(): Promise<void> {
     const res = (await (await fetch(`${env.baseUrl}/query`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as any;
     if (res.errors) throw new Error(JSON.stringify(res.errors));
     const accepted = Date.now();
+    // Poll the request row to see when the last chunk committed (results and callback follow).
+    let chunksDone = 0;
+    const poll = setInterval(async () => {
+      const r = await env.deps.db('distribution_requests').where({ organisation_id: org.id }).first('processed_count');
+      if (!chunksDone && r?.processed_count === ROWS) chunksDone = Date.now();
+    }, 100);
     const [callback] = await receiver.waitFor((r) => r.length > 0, 600_000);
+    clearInterval(poll);
     const done = Date.now();
     const payload = JSON.parse(callback.body);
     const rss = peakRssMb(env.worker.pid!);
@@ -54,11 +61,20 @@ export default async function distributionBench(): Promise<void> {
     const copyMs = Date.now() - copyStart;
 
     const wall = (done - started) / 1000;
+    // Where the time went.
+    const { completed_at: completed } = await env.deps.db('distribution_requests').where({ organisation_id: org.id }).first('completed_at');
+    const phases = {
+      'staging (upload, parse, insert rows)': (accepted - started) / 1000,
+      'chunks (validate, serials, passes)': (chunksDone - accepted) / 1000,
+      'results (CSV files, request completed)': (completed.getTime() - chunksDone) / 1000,
+      'callback delivered': (done - completed.getTime()) / 1000,
+    };
     console.log(`rows:                 ${ROWS} (${sizeMb.toFixed(1)} MB CSV)`);
     console.log(`successes/failures:   ${payload.successCount} / ${payload.failureCount}`);
     console.log(`upload accepted in:   ${((accepted - started) / 1000).toFixed(2)} s`);
     console.log(`end to end (upload → callback): ${wall.toFixed(2)} s`);
     console.log(`throughput:           ${Math.round(ROWS / wall)} rows/s`);
+    for (const [phase, seconds] of Object.entries(phases)) console.log(`  ${phase.padEnd(40)} ${seconds.toFixed(2)} s`);
     console.log(`worker peak RSS:      ${rss.toFixed(0)} MB (idle before the job: ${idleRss.toFixed(0)} MB)`);
     console.log(`PostgreSQL COPY:      ${(copyMs / 1000).toFixed(2)} s for the same rows`);
     console.log(`ratio end-to-end/COPY: ${(wall / (copyMs / 1000)).toFixed(1)}x`);

@@ -25,7 +25,7 @@ export interface BatchDistributionInput {
   progress?: BatchProgress;
 }
 
-export const DEFAULT_CHUNK_SIZE = 1000;
+export const DEFAULT_CHUNK_SIZE = 5000;
 
 /**
  * A batch distribution: chunks of staged rows until none is pending, then result files and the
