@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261129000001_foundation';
 import * as callbacks from './20261129000002_callbacks_files_outbox';
+import * as dciRegistries from './20261129000020_dci_registries';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -9,6 +10,7 @@ import * as callbacks from './20261129000002_callbacks_files_outbox';
 const migrations: Record<string, Knex.Migration> = {
   '20261129000001_foundation': foundation,
   '20261129000002_callbacks_files_outbox': callbacks,
+  '20261129000020_dci_registries': dciRegistries,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

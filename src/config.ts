@@ -37,6 +37,15 @@ const envSchema = z.object({
   CALLBACK_ALLOW_PRIVATE: bool,
   // 32-byte key (base64) encrypting passApiKey / pass download details.
   PASS_LINK_KEY: z.string().min(32).optional(),
+
+  // DCI registries: Steward's Ed25519 signing key and X25519 encryption key (PKCS#8 PEM or private JWK);
+  // development generates them once into the data folder.
+  DCI_SIGNING_KEY: z.string().min(1).optional(),
+  DCI_ENCRYPTION_KEY: z.string().min(1).optional(),
+  DCI_DR_ID: z.string().min(1).default('dr.steward.local'),
+  DCI_FR_ID: z.string().min(1).default('fr.steward.local'),
+  // Bearer token of the registry records admin REST API (/dci/admin); development: generated into the data folder.
+  ADMIN_API_TOKEN: z.string().min(32, 'ADMIN_API_TOKEN must be at least 32 characters').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -66,6 +75,12 @@ export interface Config {
   };
   callbackAllowPrivate: boolean;
   passLinkKey?: string;
+  dci: {
+    signingKey?: string;
+    encryptionKey?: string;
+    registryIds: { dr: string; fr: string };
+  };
+  adminApiToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -113,5 +128,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     callbackAllowPrivate: e.CALLBACK_ALLOW_PRIVATE,
     passLinkKey: e.PASS_LINK_KEY,
+    dci: {
+      signingKey: e.DCI_SIGNING_KEY,
+      encryptionKey: e.DCI_ENCRYPTION_KEY,
+      registryIds: { dr: e.DCI_DR_ID, fr: e.DCI_FR_ID },
+    },
+    adminApiToken: e.ADMIN_API_TOKEN,
   };
 }
