@@ -1,5 +1,6 @@
 import type { Deps } from '../src/deps';
 import { callbackActivities } from './callbacks';
+import { dciActivities } from './dci';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -8,6 +9,7 @@ import { callbackActivities } from './callbacks';
 export function createActivities(deps: Deps) {
   return {
     ...callbackActivities(deps),
+    ...dciActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

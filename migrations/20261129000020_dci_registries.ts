@@ -94,6 +94,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('status').notNullable().defaultTo('subscribe'); // subscribe | unsubscribe
     t.bigInteger('last_event_seq').notNullable();
     t.text('end_reason'); // unsubscribed | ended
+    t.text('unsubscribed_by'); // correlation_id of the unsubscribe request
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('ended_at', { useTz: true });
     t.unique(['correlation_id', 'item_index']);

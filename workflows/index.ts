@@ -4,3 +4,4 @@
  */
 export { scheduledPing } from './scheduledPing';
 export { callbackDelivery } from './callbackDelivery';
+export { dciSearch, dciSubscribe, dciSubscription, dciUnsubscribe, dciTxnStatus } from './dci';

@@ -1,6 +1,7 @@
 import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps';
 import { logger } from '../logger';
+import { dciRouter } from './dci/router';
 import { graphqlHandler } from './graphql/handler';
 import { requireUser } from './http/auth';
 import { requestContext } from './http/requestContext';
@@ -16,6 +17,7 @@ export function createApp(deps: Deps): express.Express {
   });
 
   app.use('/query', requireUser(deps), express.json({ limit: '2mb' }), graphqlHandler(deps));
+  app.use(dciRouter(deps));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });

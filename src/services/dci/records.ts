@@ -63,8 +63,16 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/**
+ * Writers of records hold this lock shared while they add life events; a subscription firing takes
+ * it exclusively for the moment it reads the newest event, so no event with a lower seq can still
+ * be uncommitted when a firing moves past it.
+ */
+export const lifeEventsLockKey = (registry: RegistryKey) => (registry === 'dr' ? 0x44434901 : 0x44434902);
+
 async function recordEvent(trx: Knex.Transaction, registry: RegistryKey, recordIds: string[], eventType: 'REGISTER' | 'UPDATE') {
   if (recordIds.length === 0) return;
+  await trx.raw('SELECT pg_advisory_xact_lock_shared(?)', [lifeEventsLockKey(registry)]);
   await trx('registry_life_events').insert(recordIds.map((id) => ({ registry, record_id: id, event_type: eventType })));
 }
 
