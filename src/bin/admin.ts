@@ -8,6 +8,7 @@ import { embeddedPostgresUrl } from '../dev/embeddedPostgres';
 import { DomainError } from '../services/errors';
 import { callbackUrlSchema, createOrganisation, getOrganisation, orgIdSchema, updateOrganisation } from '../services/organisations';
 import { createPassDesign, defaultPresentation } from '../services/passDesigns';
+import { DCI_COMMANDS, DCI_FLAGS, DCI_USAGE, runDciCommand } from './adminDci';
 
 /**
  * `npm run admin -- <command>`: the operator CLI standing in for the seeds' web portal.
@@ -21,7 +22,7 @@ const USAGE = `Usage: npm run admin -- <command> [flags]
   org show   --id <id>
   design create --org <id> --title <title> --prefix <digits> --fields <key,key,...>
                 [--card-number-length <n>] [--reserve <start-end>]...
-  token --org <id> --email <email> --roles <Owner,Admin,Pass-Issuer,Api-Dev> [--expires <30d>]
+  token --org <id> --email <email> --roles <Owner,Admin,Pass-Issuer,Api-Dev> [--expires <30d>]${DCI_USAGE}
 
 PostgreSQL: DATABASE_URL, else the embedded one that \`npm start\` runs.`;
 
@@ -43,6 +44,7 @@ const FLAGS = {
   roles: { type: 'string' },
   expires: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...DCI_FLAGS,
 } as const;
 
 type Flags = Record<string, unknown>;
@@ -201,6 +203,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
+      if (DCI_COMMANDS.includes(command)) return runDciCommand(command, values, config, { parseFlags, withDb, usageError: (m) => new UsageError(m) });
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
 }

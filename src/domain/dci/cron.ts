@@ -49,7 +49,7 @@ function parseField(text: string, spec: FieldSpec): Set<number> | null {
   };
   for (const part of text.split(',')) {
     const bare = (spec.names ?? []).reduce((s, n) => s.split(n).join(''), part.toUpperCase());
-    if (!/^[\d*?/-]+$/.test(bare)) {
+    if (part === '' || !/^[\d*?/-]*$/.test(bare)) {
       throw new CronError(`${spec.name}: "${part}" is not supported (L, W and # are not; use values, ranges, steps and lists)`);
     }
     const [range, stepText] = part.split('/');
