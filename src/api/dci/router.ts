@@ -20,7 +20,7 @@ type Handler = (registry: RegistryKey, body: unknown) => Promise<{ status: numbe
 
 function reply(res: Response, err: unknown): void {
   if (err instanceof DciRejection) {
-    logger.warn({ code: err.code, reason: err.message }, 'DCI request refused');
+    logger.info({ code: err.code, reason: err.message }, 'DCI request refused');
     res.status(err.httpStatus).json(ack('ERR', undefined, { code: err.code, message: err.message }));
     return;
   }
