@@ -88,6 +88,13 @@ export async function verifyFromSteward(baseUrl: string, body: { signature?: unk
   return r.ok;
 }
 
+/** The same check with Steward's key taken from its configuration (no API running). */
+export async function verifyWithStewardKey(deps: Deps, body: { signature?: unknown; header?: { sender_id?: unknown }; message?: unknown }): Promise<boolean> {
+  const keys = dciKeys(deps.config);
+  const r = await verifyEnvelope(body, async (_sender, keyId) => (keyId === keys.signing.kid ? crypto.createPublicKey(keys.signing.privateKey) : undefined));
+  return r.ok;
+}
+
 export async function decryptFromSteward(sender: TestSender, message: unknown): Promise<any> {
   return decryptMessage(message, sender.encryptionKey, sender.encryptionKeyId);
 }
