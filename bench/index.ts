@@ -2,10 +2,13 @@
  * `npm run bench [name...]`: runs the named benchmarks (all when none is named) and prints figures.
  * Each benchmark starts the real services it measures and stops them when done.
  */
+import registryBench from './registry';
+
 type Bench = () => Promise<void>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   // name: async () => (await import('./name')).default,
+  registry: async () => registryBench,
 };
 
 async function main(): Promise<void> {

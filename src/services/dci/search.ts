@@ -47,18 +47,25 @@ export interface SearchPage {
   records: Record<string, unknown>[];
 }
 
-/** One page (1-based) of the matches in the requested order, and how many match in all. */
+/**
+ * One page (1-based) of the matches in the requested order, and how many match in all: one scan
+ * that numbers the matches (IDs and sort keys only), then the page's records by ID.
+ */
 export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Promise<SearchPage> {
   const order = orderBySql(parsed.sort);
-  const [countRow, rows] = await Promise.all([
-    matching(db, registry, parsed).count<{ count: string }[]>({ count: '*' }).first(),
-    matching(db, registry, parsed)
-      .select('record')
-      .orderByRaw(order.sql, order.bindings as Knex.RawBinding[])
-      .limit(pageSize)
-      .offset((pageNumber - 1) * pageSize),
-  ]);
-  return { total: Number(countRow?.count ?? 0), records: rows.map((r: { record: Record<string, unknown> }) => r.record) };
+  const page: { id: string; total: string }[] = await matching(db, registry, parsed)
+    .select('id', db.raw('count(*) OVER () AS total'))
+    .orderByRaw(order.sql, order.bindings as Knex.RawBinding[])
+    .limit(pageSize)
+    .offset((pageNumber - 1) * pageSize);
+  if (page.length === 0) {
+    // Past the last page (or nothing matches): the total still has to be counted.
+    const row = await matching(db, registry, parsed).count<{ count: string }[]>({ count: '*' }).first();
+    return { total: Number(row?.count ?? 0), records: [] };
+  }
+  const rows: { id: string; record: Record<string, unknown> }[] = await db('registry_records').whereIn('id', page.map((p) => p.id)).select('id', 'record');
+  const byId = new Map(rows.map((r) => [r.id, r.record]));
+  return { total: Number(page[0].total), records: page.map((p) => byId.get(p.id)!) };
 }
 
 /** Fixes the ordered matches of an async search item; returns their number. Re-running replaces them. */
