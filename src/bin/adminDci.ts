@@ -21,7 +21,7 @@ export const DCI_USAGE = `
                   [--encryption-key <PEM|JWK|file>] [--encryption-key-id <id>] [--callback-url <default sender_uri>]
   dci sender show --id <sender_id>
   dci keys          (Steward's public keys and registry IDs)
-  dci keygen        (a new Ed25519 signing and X25519 encryption key pair for a sender, as private JWKs)
+  dci keygen --file <prefix>   (new Ed25519 signing and X25519 encryption private keys for a sender, as JWK files)
   dci admin-token   (the bearer token of the registry records admin API)`;
 
 export const DCI_FLAGS = {
@@ -44,7 +44,7 @@ interface Helpers {
 }
 
 const registryFlag = z.string({ error: 'is required (dr or fr)' }).refine(isRegistryKey, 'must be dr or fr').transform((r) => r as RegistryKey);
-/** A key given inline (PEM or JWK) or as a file path. */
+/** A key given inline (PEM or JWK) or as a file path; of a private key only the public half is stored. */
 const keyFlag = z.string().transform((v) => (fs.existsSync(v) ? fs.readFileSync(v, 'utf8') : v));
 
 export async function runDciCommand(command: string, values: Record<string, unknown>, config: Config, h: Helpers): Promise<void> {
@@ -135,10 +135,14 @@ export async function runDciCommand(command: string, values: Record<string, unkn
       return;
     }
     case 'dci keygen': {
-      const sig = crypto.generateKeyPairSync('ed25519');
-      const enc = crypto.generateKeyPairSync('x25519');
-      console.log(JSON.stringify({ signing: sig.privateKey.export({ format: 'jwk' }), encryption: enc.privateKey.export({ format: 'jwk' }) }, null, 2));
-      console.error('Register the public halves with: dci sender add --id <id> --name <name> --signing-key <file> --encryption-key <file>');
+      const f = h.parseFlags({ file: z.string({ error: 'is required (a file name prefix, e.g. ./spmis)' }).min(1) }, values);
+      const files = { signing: `${f.file}-signing.jwk.json`, encryption: `${f.file}-encryption.jwk.json` };
+      for (const [use, type] of [['signing', 'ed25519'], ['encryption', 'x25519']] as const) {
+        const { privateKey } = crypto.generateKeyPairSync(type as 'ed25519');
+        fs.writeFileSync(files[use], JSON.stringify(privateKey.export({ format: 'jwk' })), { flag: 'wx', mode: 0o600 });
+      }
+      console.log(`Private keys (keep them with the sender): ${files.signing}, ${files.encryption}`);
+      console.log(`Register their public halves: npm run admin -- dci sender add --id <sender_id> --name <name> --signing-key ${files.signing} --encryption-key ${files.encryption}`);
       return;
     }
     case 'dci admin-token': {
