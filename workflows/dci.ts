@@ -59,7 +59,7 @@ export async function dciSubscribe(correlationId: string): Promise<{ subscriptio
         workflowId: subscriptionWorkflowId(r.registry, code),
         args: [{ code }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: attrs.map((a) => (a.key.name === 'RequestId' ? { ...a, value: code } : a)) as never,
+        typedSearchAttributes: attrs.map((a) => (a.key.name === 'RequestId' ? { ...a, value: code } : a)) as typeof attrs,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -33,7 +33,7 @@ describe('DCI registries: records, sync search, security', () => {
 
   async function syncSearch(registry: 'dr' | 'fr', message: unknown, opts: { encrypt?: boolean } = {}) {
     const body = await envelope(h.deps, sender, { action: 'search', registry, message, encrypt: opts.encrypt });
-    if (!opts.encrypt) expectValidRequest(registry, '/registry/sync/search', body);
+    expectValidRequest(registry, '/registry/sync/search', body);
     const res = await post(h.baseUrl, registry, 'sync/search', body);
     expectValidResponse(registry, '/registry/sync/search', res.status, res.body);
     return res;

@@ -15,7 +15,7 @@ export interface RegistryDef {
   recordType: string;
   /** Other record type names requests may use for this registry (the seeds use older ones). */
   recordTypeAliases: string[];
-  /** reg_event_type of search results (the seeds' examples). */
+  /** reg_event_type in search results' data, as in the seeds' examples. */
   searchEventType: string;
   /** Dotted path of the record's primary identifier value. */
   identifierPath: string;

@@ -79,7 +79,7 @@ export function searchResponseEntries(def: RegistryDef, referenceId: string, out
     return [{ ...base, status: 'rjct', status_reason_code: outcome.reasonCode, status_reason_message: truncate(outcome.message) }];
   }
   const pagination = { page_size: outcome.pageSize, page_number: outcome.pageNumber, total_count: outcome.total };
-  const data = (records: unknown) => ({ version: DCI_VERSION, reg_type: def.regType, reg_record_type: def.recordType, reg_records: records });
+  const data = (records: unknown) => ({ version: DCI_VERSION, reg_type: def.regType, reg_event_type: def.searchEventType, reg_record_type: def.recordType, reg_records: records });
   if (def.recordsShape === 'array') return [{ ...base, status: 'succ', data: data(outcome.records), pagination }];
   if (outcome.records.length === 0) return [{ ...base, status: 'succ', pagination }];
   return outcome.records.map((r) => ({ ...base, status: 'succ', data: data(r), pagination }));

@@ -227,6 +227,7 @@ export async function fireSubscription(deps: Deps, code: string, firedAtIso: str
     }
     const deliveryIds: string[] = [];
     const keys = dciKeys(deps.config);
+    const { transaction_id: transactionId } = await trx('dci_transactions').where({ correlation_id: sub.correlation_id }).first('transaction_id');
     for (let i = 0; i < records.length; i += NOTIFY_BATCH) {
       const batch = records.slice(i, i + NOTIFY_BATCH);
       const id = await enqueueDciCallback(trx, {
@@ -244,7 +245,7 @@ export async function fireSubscription(deps: Deps, code: string, firedAtIso: str
           meta: { subscription_code: code },
         },
         message: {
-          transaction_id: (await trx('dci_transactions').where({ correlation_id: sub.correlation_id }).first('transaction_id')).transaction_id,
+          transaction_id: transactionId,
           notify_event: batch.map((r) => ({
             reference_id: sub.reference_id,
             timestamp: nowIso(),
