@@ -199,11 +199,26 @@ export async function subscriptionSchedule(deps: Deps, code: string): Promise<Su
 }
 
 /**
+ * The newest life event seq below which every event is committed: read while no writer is inside
+ * its transaction (the writers' shared lock, taken exclusively here for just this moment).
+ */
+async function committedEventsUpTo(deps: Deps, registry: RegistryKey): Promise<number> {
+  return deps.db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [lifeEventsLockKey(registry)]);
+    const row = await trx('registry_life_events').where({ registry }).max({ max: 'seq' }).first();
+    return Number(row?.max ?? 0);
+  });
+}
+
+/**
  * One firing: the records whose life events since the last firing match the filter, sent as
  * notify callbacks of up to 1000 records. Recorded per firing time, so a retry sends the same.
  */
 export async function fireSubscription(deps: Deps, code: string, firedAtIso: string): Promise<{ ended: boolean; deliveryIds: string[]; recordCount: number }> {
   const firedAt = new Date(firedAtIso);
+  const registryOf = await deps.db('dci_subscriptions').where({ code }).first('registry');
+  if (!registryOf) return { ended: true, deliveryIds: [], recordCount: 0 };
+  const newestSeq = await committedEventsUpTo(deps, registryOf.registry);
   return deps.db.transaction(async (trx) => {
     const done = await trx('dci_subscription_firings').where({ code, fired_at: firedAt }).first();
     if (done) return { ended: false, deliveryIds: done.delivery_ids, recordCount: done.record_count };
@@ -211,10 +226,8 @@ export async function fireSubscription(deps: Deps, code: string, firedAtIso: str
     if (!sub || sub.status !== 'subscribe') return { ended: true, deliveryIds: [], recordCount: 0 };
     const registry = sub.registry as RegistryKey;
     const def = REGISTRIES[registry];
-    await trx.raw('SELECT pg_advisory_xact_lock(?)', [lifeEventsLockKey(registry)]);
-    const max = (await trx('registry_life_events').where({ registry }).max({ max: 'seq' }).first())?.max;
     const fromSeq = Number(sub.last_event_seq);
-    const toSeq = Math.max(fromSeq, Number(max ?? 0));
+    const toSeq = Math.max(fromSeq, newestSeq);
     let records: { record: Record<string, unknown> }[] = [];
     if (toSeq > fromSeq) {
       const where = toSql(parseQuery(def, sub.criteria.filter_type ?? 'expression', sub.criteria.filter), 'r.record');
