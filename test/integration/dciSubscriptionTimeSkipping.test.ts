@@ -36,7 +36,7 @@ describe('DCI subscription over 6 months (time skipped)', () => {
     await env?.teardown();
   });
 
-  it('fires daily for 6 months, notifies only when something matched, keeps each run\'s history small, ends at end_time with on-unsubscribe', async () => {
+  it('fires daily for 6 months across a worker restart, notifies only when something matched, keeps each run\'s history small, ends at end_time with on-unsubscribe', async () => {
     const tag = crypto.randomBytes(4).toString('hex');
     const sender = await createSender(deps);
     await upsertRecords(deps.db, 'dr', generateRecords('dr', 4, crypto.randomInt(0, 999_999)).map((r) => ({ ...r, location: `ts-${tag}`, disability_status: 'Pending' })));
@@ -70,16 +70,26 @@ describe('DCI subscription over 6 months (time skipped)', () => {
     const rows = await deps.db('registry_records').where({ registry: 'dr' }).whereRaw('record @> ?::jsonb', [JSON.stringify({ location: `ts-${tag}` })]).orderBy('identifier');
     for (const row of rows.slice(0, 2)) await updateRecord(deps.db, 'dr', row.id, { disability_status: 'Approved' }, 'merge');
 
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'dci-time-skipping',
-      workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
-      activities: createActivities(deps),
-    });
+    const worker = (opts: { sticky: boolean }) =>
+      Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: 'dci-time-skipping',
+        workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
+        activities: createActivities(deps),
+        // A stopped worker's sticky queue would hold the next task, and the test server never times it out.
+        ...(opts.sticky ? {} : { maxCachedWorkflows: 0 }),
+      });
     const workflowId = `dci-subscription/dr/${code}`;
     const wallStart = Date.now();
     const handle = await env.client.workflow.start('dciSubscription', { args: [{ code }], taskQueue: 'dci-time-skipping', workflowId });
-    const result = await worker.runUntil(handle.result());
+    // Two months on one worker, which then stops; another worker carries the subscription on.
+    await (await worker({ sticky: false })).runUntil(async () => {
+      for (let day = 0; day < 60; day++) await env.sleep('1 day'); // (one long sleep stalls the test server)
+    });
+    const midway = await deps.db('dci_subscription_firings').where({ code }).count<{ count: string }[]>({ count: '*' }).first();
+    expect(Number(midway!.count)).toBeGreaterThanOrEqual(58);
+    expect(Number(midway!.count)).toBeLessThan(100);
+    const result = await (await worker({ sticky: true })).runUntil(handle.result());
     expect(result).toBe('ended');
     expect(Date.now() - wallStart).toBeLessThan(100_000);
 
