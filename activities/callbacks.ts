@@ -1,12 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Deps } from '../src/deps';
 import { attemptCallback, markCallbackFailed } from '../src/services/callbacks/deliveries';
+import { dciPayloadSigner } from '../src/services/dci/outbox';
 
 /** Callback activities: the workflow's retry policy turns failed attempts into backoff. */
 export function callbackActivities(deps: Deps) {
   return {
     async deliverCallback(deliveryId: string): Promise<{ status: number }> {
-      const r = await attemptCallback(deps.db, deliveryId, deps.config.callbackAllowPrivate);
+      const r = await attemptCallback(deps.db, deliveryId, deps.config.callbackAllowPrivate, { dci: dciPayloadSigner(deps.config) });
       if (r.outcome === 'delivered') return { status: r.status };
       if (r.outcome === 'refused') throw ApplicationFailure.nonRetryable(r.message, 'CallbackRefused');
       throw ApplicationFailure.retryable(r.message, 'CallbackNotAccepted');

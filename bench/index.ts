@@ -4,12 +4,14 @@
  */
 import distribution from './distribution';
 import invalidation from './invalidation';
+import registryBench from './registry';
 
 type Bench = () => Promise<void>;
 
 const BENCHES: Record<string, Bench> = {
   distribution,
   invalidation,
+  registry: registryBench,
 };
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import * as asyncIssuance from './20261129000010_async_issuance';
 import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
 import * as invoices from './20261129000031_invoices';
 import * as wallet from './20261129000040_wallet';
+import * as dciRegistries from './20261129000020_dci_registries';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -23,6 +24,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,
   '20261129000031_invoices': invoices,
   '20261129000040_wallet': wallet,
+  '20261129000020_dci_registries': dciRegistries,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

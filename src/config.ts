@@ -60,6 +60,14 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  // DCI registries: Steward's Ed25519 signing key and X25519 encryption key (PKCS#8 PEM or private JWK);
+  // development generates them once into the data folder.
+  DCI_SIGNING_KEY: z.string().min(1).optional(),
+  DCI_ENCRYPTION_KEY: z.string().min(1).optional(),
+  DCI_DR_ID: z.string().min(1).default('dr.steward.local'),
+  DCI_FR_ID: z.string().min(1).default('fr.steward.local'),
+  // Bearer token of the registry records admin REST API (/dci/admin); development: generated into the data folder.
+  ADMIN_API_TOKEN: z.string().min(32, 'ADMIN_API_TOKEN must be at least 32 characters').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -103,6 +111,12 @@ export interface Config {
     googleIssuerId?: string;
     googleRootKeys?: GoogleRootKeys;
   };
+  dci: {
+    signingKey?: string;
+    encryptionKey?: string;
+    registryIds: { dr: string; fr: string };
+  };
+  adminApiToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -153,5 +167,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passLinkKey: e.PASS_LINK_KEY,
     metrics: { temporalBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS, workerUrl: e.WORKER_METRICS_URL },
     wallet: { applePassTypeIdPrefix: e.APPLE_PASS_TYPE_ID_PREFIX, googleIssuerId: e.GOOGLE_WALLET_ISSUER_ID, googleRootKeys: e.GOOGLE_WALLET_ROOT_KEYS },
+    dci: {
+      signingKey: e.DCI_SIGNING_KEY,
+      encryptionKey: e.DCI_ENCRYPTION_KEY,
+      registryIds: { dr: e.DCI_DR_ID, fr: e.DCI_FR_ID },
+    },
+    adminApiToken: e.ADMIN_API_TOKEN,
   };
 }

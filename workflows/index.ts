@@ -9,3 +9,4 @@ export { asyncIssuance } from './asyncIssuance';
 export { monthlyInvoicing } from './monthlyInvoicing';
 export { invalidation } from './invalidation';
 export { passExpiryScheduler } from './passExpiryScheduler';
+export { dciSearch, dciSubscribe, dciSubscription, dciUnsubscribe, dciTxnStatus } from './dci';

@@ -4,6 +4,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../deps';
 import { logger } from '../logger';
 import { PassLinks } from '../services/passLinks';
+import { dciRouter } from './dci/router';
 import { graphqlHandler } from './graphql/handler';
 import { claimGraphqlHandler } from './graphql/claimHandler';
 import { requireUser } from './http/auth';
@@ -69,6 +70,8 @@ export function createApp(deps: Deps): express.Express {
   app.get('/files/:id', requireUser(deps), fileDownloads(deps));
   // The issuee's claim (seed 000): no organisation token, the claim token authorises; room for a photo.
   app.use('/claim/query', express.json({ limit: '4mb' }), claimGraphqlHandler(deps));
+  // DCI registries (seed 002/004): messages carry their own signatures; no organisation token.
+  app.use(dciRouter(deps));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });

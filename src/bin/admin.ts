@@ -13,6 +13,7 @@ import { listCallbacks, retryCallback } from '../services/callbacks/operations';
 import { parseMonthKey } from '../domain/reportingPeriod';
 import { connectClient } from '../temporal/client';
 import { startInvoicingRun } from '../temporal/schedules';
+import { DCI_COMMANDS, DCI_FLAGS, DCI_USAGE, runDciCommand } from './adminDci';
 
 /**
  * `npm run admin -- <command>`: the operator CLI standing in for the seeds' web portal.
@@ -29,7 +30,7 @@ const USAGE = `Usage: npm run admin -- <command> [flags]
   token --org <id> --email <email> --roles <Owner,Admin,Pass-Issuer,Api-Dev> [--expires <30d>]
   callback list  --org <id> [--status pending|retrying|delivered|failed] [--limit <n>]
   callback retry --id <deliveryId>
-  invoices run   --month <YYYY-MM>
+  invoices run   --month <YYYY-MM>${DCI_USAGE}
 
 PostgreSQL: DATABASE_URL, else the embedded one that \`npm start\` runs.
 Temporal (callback retry, invoices run): TEMPORAL_ADDRESS, else the dev server of \`npm start\`;
@@ -56,6 +57,7 @@ const FLAGS = {
   limit: { type: 'string' },
   month: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...DCI_FLAGS,
 } as const;
 
 type Flags = Record<string, unknown>;
@@ -254,6 +256,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
+      if (DCI_COMMANDS.includes(command)) return runDciCommand(command, values, config, { parseFlags, withDb, usageError: (m) => new UsageError(m) });
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
 }

@@ -4,7 +4,10 @@ import { logger } from '../../logger';
 import { BlockedAddressError, postJson } from './httpPost';
 import { standardWebhookHeaders } from './signing';
 
-export type CallbackSigning = 'standard-webhooks' | 'none';
+export type CallbackSigning = 'standard-webhooks' | 'none' | 'dci';
+
+/** Signs a payload that carries its own signature (DCI envelopes: 'dci'), afresh at every attempt. */
+export type PayloadSigner = (payload: unknown) => unknown;
 
 export interface NewCallback {
   /** Deterministic per event (e.g. "msg_distribution_<requestId>"), so enqueueing twice is harmless. */
@@ -36,7 +39,12 @@ export const CALLBACK_TIMEOUT_MS = 15_000;
  * One delivery attempt: sign (fresh timestamp, same webhook-id), POST, log the attempt.
  * Only a 2xx counts as delivered; an address the SSRF guard refuses will never succeed.
  */
-export async function attemptCallback(db: Db, deliveryId: string, allowPrivate: boolean): Promise<AttemptOutcome> {
+export async function attemptCallback(
+  db: Db,
+  deliveryId: string,
+  allowPrivate: boolean,
+  payloadSigners: Partial<Record<CallbackSigning, PayloadSigner>> = {},
+): Promise<AttemptOutcome> {
   const d = await db('callback_deliveries as c')
     .leftJoin('organisations as o', 'o.id', 'c.organisation_id')
     .where('c.id', deliveryId)
@@ -44,7 +52,9 @@ export async function attemptCallback(db: Db, deliveryId: string, allowPrivate: 
   if (!d) return { outcome: 'refused', message: `callback ${deliveryId} does not exist` };
   if (d.status === 'delivered') return { outcome: 'delivered', status: 200 };
 
-  const body = JSON.stringify(d.payload);
+  const signer = payloadSigners[d.signing as CallbackSigning];
+  if (d.signing === 'dci' && !signer) return { outcome: 'refused', message: 'no DCI message signer configured' };
+  const body = JSON.stringify(signer ? signer(d.payload) : d.payload);
   const headers = d.signing === 'standard-webhooks' ? standardWebhookHeaders(d.webhook_secret, d.id, body) : {};
   const startedAt = new Date();
   let status: number | null = null;

@@ -1,0 +1,217 @@
+import crypto from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import type { Deps } from '../../deps';
+import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
+import { DciRequestAction, requestWorkflowId } from '../../domain/dci/workflowIds';
+import { OrganisationId, RequestId } from '../../temporal/searchAttributes';
+import { checkCallbackUrl } from '../callbacks/addressGuard';
+import { decryptMessage, EncryptionError } from './encryption';
+import { DciKeyError, dciKeys } from './keys';
+import { DCI_VERSION, ErrorCode } from './messages';
+import { getSender, senderEncryptionKey, senderKeyLookup } from './senders';
+import { envelopeDigest, verifyEnvelope } from './signature';
+
+/**
+ * Receiving a DCI request: envelope and header checks, signature (against the sender's registered
+ * key, within its time window), decryption, message structure. What fails here is answered with an
+ * ERR acknowledgement and its `err.*` code; per-item problems (a bad query, a duplicate
+ * reference_id) are answered in the response with `rjct.*` codes instead.
+ */
+export type DciAction = DciRequestAction;
+
+export class DciRejection extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly httpStatus = 400,
+  ) {
+    super(message);
+  }
+}
+
+const transactionId = z.union([z.string().min(1).max(99), z.number().int().nonnegative()]).transform(String);
+const items = <T extends z.ZodTypeAny>(item: T) => z.array(item).min(1, 'needs at least one item').max(100, 'at most 100 items per message');
+const item = z.object({ reference_id: z.unknown(), timestamp: z.unknown(), locale: z.string().optional() }).passthrough();
+
+export const MESSAGE_SCHEMAS = {
+  search: z.object({ transaction_id: transactionId, search_request: items(item.extend({ search_criteria: z.record(z.string(), z.unknown()) })) }).passthrough(),
+  subscribe: z.object({ transaction_id: transactionId, subscribe_request: items(item.extend({ subscribe_criteria: z.record(z.string(), z.unknown()) })) }).passthrough(),
+  unsubscribe: z
+    .object({
+      transaction_id: transactionId,
+      // The seeds spell it "timesstamp"; the standard's current version "timestamp".
+      timestamp: z.string().optional(),
+      timesstamp: z.string().optional(),
+      subscription_codes: z.array(z.string().min(1).max(99)).min(1, 'needs at least one code').max(100),
+    })
+    .passthrough()
+    .refine((m) => m.timestamp !== undefined || m.timesstamp !== undefined, { message: 'is required', path: ['timestamp'] }),
+  'txn-status': z
+    .object({
+      transaction_id: transactionId,
+      txnstatus_request: z
+        .object({
+          reference_id: z.string().min(1),
+          txn_type: z.enum(['search', 'subscribe', 'unsubscribe']),
+          attribute_type: z.enum(['transaction_id', 'reference_id_list', 'correlation_id', 'subscription_code_list']),
+          attribute_value: z.union([z.string(), z.number(), z.array(z.string())]),
+          locale: z.string().optional(),
+        })
+        .passthrough(),
+    })
+    .passthrough(),
+} as const;
+
+const headerSchema = z
+  .object({
+    version: z.string().optional(),
+    message_id: z.string().min(1).max(99),
+    message_ts: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time'),
+    action: z.string(),
+    sender_id: z.string().min(1),
+    sender_uri: z.string().optional(),
+    receiver_id: z.string().optional(),
+    total_count: z.number().int().nonnegative(),
+    is_msg_encrypted: z.boolean().optional(),
+    meta: z.record(z.string(), z.unknown()).optional(),
+  })
+  .passthrough();
+
+export type DciHeader = z.infer<typeof headerSchema>;
+
+export interface Received<A extends DciAction = DciAction> {
+  registry: RegistryKey;
+  action: A;
+  header: DciHeader;
+  message: z.infer<(typeof MESSAGE_SCHEMAS)[A]>;
+  digest: string;
+  encrypted: boolean;
+  /** Where callbacks go: header.sender_uri, else the sender's registered default. */
+  senderUri?: string;
+}
+
+const zodPath = (root: string, issue: z.core.$ZodIssue) =>
+  [root, ...issue.path].reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+
+function zodMessage(root: string, error: z.ZodError): string {
+  return error.issues.slice(0, 5).map((i) => `${zodPath(root, i)}: ${i.message}`).join('; ');
+}
+
+export async function receive<A extends DciAction>(deps: Deps, registry: RegistryKey, action: A, body: unknown, opts: { callback: boolean }): Promise<Received<A>> {
+  const envelope = body as { signature?: unknown; header?: unknown; message?: unknown };
+  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) throw new DciRejection('err.request.bad', 'body must be a JSON object {signature, header, message}');
+  const header = headerSchema.safeParse(envelope.header);
+  if (!header.success) throw new DciRejection('err.request.bad', zodMessage('header', header.error));
+  const h = header.data;
+  if (h.version !== undefined && h.version !== DCI_VERSION) throw new DciRejection('err.version.not_supported', `header.version: ${h.version} is not supported; use ${DCI_VERSION}`);
+  if (h.action !== action) throw new DciRejection('err.request.bad', `header.action: must be "${action}" on this endpoint (got "${h.action}")`);
+  let keys;
+  try {
+    keys = dciKeys(deps.config);
+  } catch (err) {
+    if (err instanceof DciKeyError) throw new DciRejection('err.service.unavailable', `registry keys are not configured: ${err.message}`, 503);
+    throw err;
+  }
+  const registryId = keys.registryIds[registry];
+  if (h.receiver_id !== undefined && h.receiver_id !== registryId) {
+    throw new DciRejection('err.receiver_id.invalid', `header.receiver_id: this is ${registryId} (the ${REGISTRIES[registry].name})`);
+  }
+  if (envelope.message === undefined) throw new DciRejection('err.request.bad', 'message: is required');
+
+  const verified = await verifyEnvelope(envelope as never, senderKeyLookup(deps.db));
+  if (!verified.ok) throw new DciRejection(verified.code, verified.message, 401);
+
+  const encrypted = h.is_msg_encrypted === true;
+  let plain: unknown = envelope.message;
+  if (encrypted) {
+    try {
+      plain = await decryptMessage(envelope.message, keys.encryption.privateKey, keys.encryption.kid);
+    } catch (err) {
+      if (err instanceof EncryptionError) throw new DciRejection('err.encryption.invalid', err.message);
+      throw err;
+    }
+    if (!(await senderEncryptionKey(deps.db, h.sender_id))) {
+      throw new DciRejection('err.encryption.invalid', `sender ${h.sender_id} has no encryption key registered, so the encrypted reply cannot be sent; register one (admin CLI: dci sender add --encryption-key)`);
+    }
+  }
+  const message = MESSAGE_SCHEMAS[action].safeParse(plain);
+  if (!message.success) throw new DciRejection('err.request.bad', zodMessage('message', message.error));
+
+  let senderUri: string | undefined;
+  if (opts.callback) {
+    const sender = await getSender(deps.db, h.sender_id);
+    senderUri = h.sender_uri ?? sender?.default_callback_uri ?? undefined;
+    if (!senderUri) throw new DciRejection('err.sender_uri.invalid', 'header.sender_uri: is required (no default callback URI is registered for this sender)');
+    try {
+      checkCallbackUrl(senderUri, deps.config.callbackAllowPrivate);
+    } catch (err) {
+      throw new DciRejection('err.sender_uri.invalid', `header.sender_uri: ${(err as Error).message}`);
+    }
+  }
+  return {
+    registry,
+    action,
+    header: h,
+    message: message.data as Received<A>['message'],
+    digest: envelopeDigest(envelope.header, envelope.message),
+    encrypted,
+    senderUri,
+  };
+}
+
+/**
+ * Records a received message as a transaction; a resent message (same message_id, same content)
+ * finds its transaction again, a reused message_id with other content is refused.
+ */
+export async function recordTransaction(deps: Deps, r: Received, sync: boolean): Promise<{ correlationId: string; fresh: boolean }> {
+  const row = {
+    correlation_id: crypto.randomUUID(),
+    registry: r.registry,
+    sender_id: r.header.sender_id,
+    message_id: r.header.message_id,
+    action: r.action,
+    sync,
+    transaction_id: (r.message as { transaction_id: string }).transaction_id,
+    digest: r.digest,
+    sender_uri: r.senderUri ?? null,
+    encrypted: r.encrypted,
+    request: JSON.stringify(r.message),
+    status: 'rcvd',
+  };
+  const inserted = await deps.db('dci_transactions').insert(row).onConflict(['registry', 'sender_id', 'message_id']).ignore().returning('correlation_id');
+  if (inserted.length) return { correlationId: row.correlation_id, fresh: true };
+  const existing = await deps.db('dci_transactions').where({ registry: r.registry, sender_id: r.header.sender_id, message_id: r.header.message_id }).first();
+  if (existing.digest !== r.digest) {
+    throw new DciRejection('err.request.bad', `header.message_id: "${r.header.message_id}" was already used for a different message (rjct.message_id.duplicate)`);
+  }
+  return { correlationId: existing.correlation_id, fresh: false };
+}
+
+export const WORKFLOWS: Record<DciAction, string> = {
+  search: 'dciSearch',
+  subscribe: 'dciSubscribe',
+  unsubscribe: 'dciUnsubscribe',
+  'txn-status': 'dciTxnStatus',
+};
+
+
+/** Async endpoints: record the message and start its workflow (once), then acknowledge. */
+export async function acceptAsync(deps: Deps, r: Received): Promise<string> {
+  const { correlationId } = await recordTransaction(deps, r, false);
+  if (!deps.temporal) throw new DciRejection('err.service.unavailable', 'the registry cannot start jobs right now', 503);
+  try {
+    await deps.temporal.workflow.start(WORKFLOWS[r.action], {
+      taskQueue: deps.config.temporal.taskQueue,
+      workflowId: requestWorkflowId(r.action, r.registry, correlationId),
+      args: [correlationId],
+      typedSearchAttributes: [
+        { key: OrganisationId, value: r.header.sender_id },
+        { key: RequestId, value: correlationId },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw new DciRejection('err.service.unavailable', `the job could not be started: ${(err as Error).message}`, 503);
+  }
+  return correlationId;
+}

@@ -1,0 +1,99 @@
+import type { Knex } from 'knex';
+import type { Db } from '../../db/knex';
+import { orderBySql, ParsedSearch, parseSearchCriteria, QueryError, toSql } from '../../domain/dci/query';
+import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
+
+/**
+ * Runs DCI searches in PostgreSQL: one page with its total (sync search), or a fixed snapshot of
+ * every match (async search), so that the pages delivered one callback each never shift.
+ */
+export const DEFAULT_PAGE_SIZE = 1000;
+
+export type SearchItemReason =
+  | QueryError['reasonCode']
+  | 'rjct.reference_id.invalid'
+  | 'rjct.reference_id.duplicate'
+  | 'rjct.timestamp.invalid'
+  | 'rjct.search.too_many_records_found';
+
+export type CheckedItem = { ok: true; parsed: ParsedSearch } | { ok: false; reasonCode: SearchItemReason; message: string };
+
+export const isIsoDateTime = (v: unknown): v is string =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v));
+
+/** Checks one search_request item (reference, timestamp, criteria); `seen` collects reference_ids to find duplicates. */
+export function checkSearchItem(registry: RegistryKey, item: { reference_id?: unknown; timestamp?: unknown; search_criteria?: unknown }, seen: Set<string>): CheckedItem {
+  if (typeof item.reference_id !== 'string' || item.reference_id.trim() === '') {
+    return { ok: false, reasonCode: 'rjct.reference_id.invalid', message: 'reference_id must be a non-empty string' };
+  }
+  if (seen.has(item.reference_id)) return { ok: false, reasonCode: 'rjct.reference_id.duplicate', message: `reference_id "${item.reference_id}" appears twice in this request` };
+  seen.add(item.reference_id);
+  if (!isIsoDateTime(item.timestamp)) return { ok: false, reasonCode: 'rjct.timestamp.invalid', message: 'timestamp must be an ISO 8601 date-time with a time zone' };
+  try {
+    return { ok: true, parsed: parseSearchCriteria(REGISTRIES[registry], item.search_criteria) };
+  } catch (err) {
+    if (err instanceof QueryError) return { ok: false, reasonCode: err.reasonCode, message: err.message };
+    throw err;
+  }
+}
+
+function matching(db: Db | Knex.Transaction, registry: RegistryKey, parsed: ParsedSearch) {
+  const where = toSql(parsed.where);
+  return db('registry_records').where({ registry }).whereRaw(where.sql, where.bindings as Knex.RawBinding[]);
+}
+
+export interface SearchPage {
+  total: number;
+  records: Record<string, unknown>[];
+}
+
+/**
+ * One page (1-based) of the matches in the requested order, and how many match in all: one scan
+ * that numbers the matches (IDs and sort keys only), then the page's records by ID.
+ */
+export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Promise<SearchPage> {
+  const order = orderBySql(parsed.sort);
+  const page: { id: string; total: string }[] = await matching(db, registry, parsed)
+    .select('id', db.raw('count(*) OVER () AS total'))
+    .orderByRaw(order.sql, order.bindings as Knex.RawBinding[])
+    .limit(pageSize)
+    .offset((pageNumber - 1) * pageSize);
+  if (page.length === 0) {
+    // Past the last page (or nothing matches): the total still has to be counted.
+    const row = await matching(db, registry, parsed).count<{ count: string }[]>({ count: '*' }).first();
+    return { total: Number(row?.count ?? 0), records: [] };
+  }
+  const rows: { id: string; record: Record<string, unknown> }[] = await db('registry_records').whereIn('id', page.map((p) => p.id)).select('id', 'record');
+  const byId = new Map(rows.map((r) => [r.id, r.record]));
+  return { total: Number(page[0].total), records: page.map((p) => byId.get(p.id)!) };
+}
+
+/** Fixes the ordered matches of an async search item; returns their number. Re-running replaces them. */
+export async function snapshotMatches(db: Db, correlationId: string, itemIndex: number, registry: RegistryKey, parsed: ParsedSearch): Promise<number> {
+  const where = toSql(parsed.where);
+  const order = orderBySql(parsed.sort);
+  return db.transaction(async (trx) => {
+    await trx('dci_search_hits').where({ correlation_id: correlationId, item_index: itemIndex }).delete();
+    const result = await trx.raw(
+      `INSERT INTO dci_search_hits (correlation_id, item_index, position, record_id)
+       SELECT ?, ?, row_number() OVER (ORDER BY ${order.sql}), id FROM registry_records WHERE registry = ? AND ${where.sql}`,
+      [correlationId, itemIndex, ...order.bindings, registry, ...where.bindings] as Knex.RawBinding[],
+    );
+    return result.rowCount as number;
+  });
+}
+
+/** A page of a snapshot, in snapshot order (records as they are now). */
+export async function snapshotPage(db: Db, correlationId: string, itemIndex: number, pageSize: number, pageNumber: number): Promise<Record<string, unknown>[]> {
+  const rows = await db('dci_search_hits as h')
+    .join('registry_records as r', 'r.id', 'h.record_id')
+    .where({ 'h.correlation_id': correlationId, 'h.item_index': itemIndex })
+    .whereBetween('h.position', [(pageNumber - 1) * pageSize + 1, pageNumber * pageSize])
+    .orderBy('h.position')
+    .select('r.record');
+  return rows.map((r: { record: Record<string, unknown> }) => r.record);
+}
+
+export async function dropSnapshot(db: Db, correlationId: string): Promise<void> {
+  await db('dci_search_hits').where({ correlation_id: correlationId }).delete();
+}

@@ -1,0 +1,111 @@
+import { orderBySql, parsePagination, parseQuery, parseSearchCriteria, parseSort, QueryError, toSql } from '../../src/domain/dci/query';
+import { REGISTRIES } from '../../src/domain/dci/registries';
+
+const dr = REGISTRIES.dr;
+const fr = REGISTRIES.fr;
+const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
+const sql = (registry: typeof dr, type: string, query: unknown) => toSql(parseQuery(registry, type, query));
+
+function rejects(fn: () => unknown, code: string, message: RegExp) {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(QueryError);
+    expect((err as QueryError).reasonCode).toBe(code);
+    expect((err as QueryError).message).toMatch(message);
+    return;
+  }
+  throw new Error('expected a QueryError');
+}
+
+describe('DCI query translation', () => {
+  it('translates the DR seed example ($and of $eq) into jsonb containment with bound values', () => {
+    const q = sql(dr, 'expression', expr({ $and: [{ disability_status: { $eq: 'Approved' } }, { location: { $eq: 'central_region' } }] }));
+    expect(q.sql).toBe('((record @> ?::jsonb) AND (record @> ?::jsonb))');
+    expect(q.bindings).toEqual(['{"disability_status":"Approved"}', '{"location":"central_region"}']);
+  });
+
+  it('resolves the FR seed example paths (farm_info.location -> farm_details[].place) through arrays', () => {
+    const q = sql(fr, 'expression', expr({ $and: [{ 'farm_info.location.geo.latitude': { $eq: 9.56 } }, { 'farm_info.location.geo.longitude': { $gte: 100 } }] }));
+    expect(q.bindings[0]).toBe('{"farm_details":[{"place":{"geo":{"latitude":9.56}}}]}');
+    expect(q.sql).toContain('jsonb_path_exists(record, ?::jsonpath, ?::jsonb)');
+    expect(q.bindings[1]).toBe('$."farm_details"."place"."geo"."longitude" ? (@ >= $v)');
+    expect(q.bindings[2]).toBe('{"v":100}');
+  });
+
+  it('supports every operator: $or, $ne, $gt, $lt, $lte, $in (arrays of scalars too), implicit $eq and implicit $and', () => {
+    const q = sql(fr, 'expression', expr({
+      $or: [{ 'family_details.group_size': { $gt: 3, $lt: 6 } }, { 'family_details.poverty_score': { $lte: 10 } }],
+      farm_type: { $in: ['Cooperative farms', 'Large commercial farms'] },
+      'farm_details.farming_activities.crop_production.end_use': 'Seed',
+      'family_details.group_type': { $ne: 'household' },
+    }));
+    const path = 'jsonb_path_exists(record, ?::jsonpath, ?::jsonb)';
+    expect(q.sql).toBe(`(((${path} AND ${path}) OR ${path}) AND (record @> ?::jsonb OR record @> ?::jsonb) AND (record @> ?::jsonb) AND (NOT record @> ?::jsonb))`);
+    expect(q.bindings).toContain('{"farm_details":[{"farm_type":"Cooperative farms"}]}');
+    expect(q.bindings).toContain('{"farm_details":[{"farming_activities":[{"crop_production":[{"end_use":["Seed"]}]}]}]}');
+    expect(q.bindings).toContain('{"family_details":{"group_type":"household"}}');
+  });
+
+  it('never puts values into the SQL text', () => {
+    const evil = "x'); DROP TABLE registry_records; --";
+    const q = sql(dr, 'expression', expr({ location: { $eq: evil } }));
+    expect(q.sql).not.toContain('DROP');
+    expect(JSON.parse(q.bindings[0] as string).location).toBe(evil);
+  });
+
+  it('translates idtype-value: DR value-only, FR typed identifier pairs', () => {
+    expect(sql(dr, 'idtype-value', { type: 'UIN', value: '123456' }).bindings).toEqual(['{"personal_details":{"identifier":"123456"}}']);
+    expect(sql(fr, 'idtype-value', { type: 'NationalID', value: 'M1' }).bindings).toEqual([
+      '{"famer_personal_details":{"member_identifier":{"identifier_type":"NationalID","identifier_value":"M1"}}}',
+    ]);
+    rejects(() => parseQuery(dr, 'idtype-value', { type: 'PASSPORT', value: '1' }), 'rjct.search_criteria.invalid', /unknown identifier type/);
+    rejects(() => parseQuery(dr, 'idtype-value', expr({})), 'rjct.search_criteria.invalid', /idtype-value query must be/);
+  });
+
+  it('translates predicates (seq_num order, and/or/not between expression1 and expression2, items ANDed)', () => {
+    const q = sql(dr, 'predicate', [
+      { seq_num: 2, expression1: { attribute_name: 'poverty_score', operator: 'ge', attribute_value: 50 }, condition: 'not', expression2: { attribute_name: 'disability_level', operator: 'in', attribute_value: ['Mild'] } },
+      { seq_num: 1, expression1: { attribute_name: 'disability_status', operator: 'eq', attribute_value: 'Approved' } },
+    ]);
+    expect(q.sql).toBe('((record @> ?::jsonb) AND (jsonb_path_exists(record, ?::jsonpath, ?::jsonb) AND NOT (record @> ?::jsonb)))');
+  });
+
+  it.each([
+    [{ $regex: 'x' }, /unknown operator \$regex/],
+    [{ location: { $like: 'x' } }, /unknown operator \$like/],
+    [{ shoe_size: { $eq: 42 } }, /unknown attribute "shoe_size"/],
+    [{ poverty_score: { $gt: 'high' } }, /holds number values/],
+    [{ location: { $in: [] } }, /array of 1-1000/],
+    [{ $and: [] }, /non-empty array/],
+    [{ location: {} }, /needs an operator/],
+    [{ 'disability_details.impairment_type': { $eq: { a: 1 } } }, /holds string values/],
+  ])('rejects the expression %j with rjct.filter.invalid', (query, message) => {
+    rejects(() => parseQuery(dr, 'expression', expr(query)), 'rjct.filter.invalid', message);
+  });
+
+  it('rejects malformed queries and unsupported query types with rjct.search_criteria.invalid', () => {
+    rejects(() => parseQuery(dr, 'expression', { type: 'x' }), 'rjct.search_criteria.invalid', /expression query must be/);
+    rejects(() => parseQuery(dr, 'graphql', { value: { expression: '{ person }' } }), 'rjct.search_criteria.invalid', /not supported/);
+    rejects(() => parseQuery(dr, 'sql', {}), 'rjct.search_criteria.invalid', /query_type must be one of/);
+    rejects(() => parseSearchCriteria(dr, { reg_type: 'ns:org:RegistryType:FR', query_type: 'expression', query: expr({ location: 'x' }) }), 'rjct.search_criteria.invalid', /Disability Registry/);
+    rejects(() => parseQuery(dr, 'predicate', [{ expression1: { attribute_name: 'location', operator: 'like', attribute_value: 'x' } }]), 'rjct.filter.invalid', /unknown operator "like"/);
+  });
+
+  it('sorts on single-valued attributes only, with the record ID as tie-breaker', () => {
+    const sort = parseSort(fr, [{ attribute_name: 'poverty_score', sort_order: 'desc' }]);
+    expect(orderBySql(sort)).toEqual({ sql: 'record #> ?::text[] DESC NULLS LAST, id ASC', bindings: [['family_details', 'poverty_score']] });
+    rejects(() => parseSort(fr, [{ attribute_name: 'farm_type' }]), 'rjct.sort.invalid', /inside a list/);
+    rejects(() => parseSort(fr, [{ attribute_name: 'nope' }]), 'rjct.sort.invalid', /unknown attribute/);
+    rejects(() => parseSort(fr, [{ attribute_name: 'poverty_score', sort_order: 'up' }]), 'rjct.sort.invalid', /asc or desc/);
+  });
+
+  it('checks pagination (1-based pages, page_size 1-2000)', () => {
+    expect(parsePagination({ page_size: 1000 })).toEqual({ pageSize: 1000, pageNumber: undefined });
+    expect(parsePagination({ page_size: 10, page_number: 3 })).toEqual({ pageSize: 10, pageNumber: 3 });
+    rejects(() => parsePagination({ page_size: 0 }), 'rjct.pagination.invalid', /page_size/);
+    rejects(() => parsePagination({ page_size: 2001 }), 'rjct.pagination.invalid', /page_size/);
+    rejects(() => parsePagination({ page_size: 10, page_number: 0 }), 'rjct.pagination.invalid', /page_number/);
+    rejects(() => parsePagination({ page_size: 1.5 }), 'rjct.pagination.invalid', /page_size/);
+  });
+});
