@@ -3,6 +3,7 @@ import { callbackActivities } from './callbacks';
 import { distributionActivities } from './distribution';
 import { asyncIssuanceActivities } from './asyncIssuance';
 import { invoicingActivities } from './invoicing';
+import { forgetActivities } from './forget';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -14,6 +15,7 @@ export function createActivities(deps: Deps) {
     ...distributionActivities(deps),
     ...asyncIssuanceActivities(deps),
     ...invoicingActivities(deps),
+    ...forgetActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

@@ -6,6 +6,7 @@ import * as storedFileEncoding from './20261129000004_stored_file_encoding';
 import * as asyncIssuance from './20261129000010_async_issuance';
 import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
 import * as invoices from './20261129000031_invoices';
+import * as gdpr from './20261129000050_gdpr';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000010_async_issuance': asyncIssuance,
   '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,
   '20261129000031_invoices': invoices,
+  '20261129000050_gdpr': gdpr,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -7,3 +7,4 @@ export { callbackDelivery } from './callbackDelivery';
 export { batchDistribution } from './batchDistribution';
 export { asyncIssuance } from './asyncIssuance';
 export { monthlyInvoicing } from './monthlyInvoicing';
+export { forgetPass } from './forgetPass';

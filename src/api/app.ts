@@ -14,6 +14,7 @@ import { openApiDocument, registerRoute } from './openapi';
 import { graphiqlRouter } from './http/graphiql';
 import { healthRouter } from './http/health';
 import { invoicesRouter } from './http/invoices';
+import { codecRouter } from './http/codec';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
 
@@ -52,6 +53,7 @@ export function createApp(deps: Deps): express.Express {
 
   app.use(passDownloadRouter(deps, new PassLinks(deps.config)));
   app.use(invoicesRouter(deps));
+  app.use(codecRouter(deps.config));
 
   // JSON bodies up to 40 MB: distributePassBatch may carry 100,000 rows inline.
   app.use(

@@ -12,6 +12,7 @@ import { createPassDesign, defaultPresentation } from '../services/passDesigns';
 import { listCallbacks, retryCallback } from '../services/callbacks/operations';
 import { parseMonthKey } from '../domain/reportingPeriod';
 import { connectClient } from '../temporal/client';
+import { stewardDataConverter } from '../temporal/codec';
 import { startInvoicingRun } from '../temporal/schedules';
 
 /**
@@ -95,7 +96,7 @@ async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T>
 
 async function withTemporal<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
   const address = config.temporal.address ?? `localhost:${config.temporal.devPort}`;
-  const client = await connectClient({ address, namespace: config.temporal.namespace }).catch((err: Error) => {
+  const client = await connectClient({ address, namespace: config.temporal.namespace, dataConverter: stewardDataConverter(config) }).catch((err: Error) => {
     throw new UsageError(`cannot reach Temporal at ${address} (${err.message}). Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
   });
   try {

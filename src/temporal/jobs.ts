@@ -10,6 +10,8 @@ export interface JobStart {
   args: unknown[];
   organisationId: string;
   requestId: string;
+  /** Static summary shown in the Temporal UI's workflow list. */
+  summary?: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function startJob(client: Client, config: Config, job: JobStart): P
         { key: OrganisationId, value: job.organisationId },
         { key: RequestId, value: job.requestId },
       ],
+      ...(job.summary ? { staticSummary: job.summary } : {}),
     });
     return { workflowId: handle.workflowId, started: true };
   } catch (err) {

@@ -11,6 +11,7 @@ import { passDesignResolvers } from './resolvers/passDesigns';
 import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { passDownloadResolvers } from './resolvers/passDownload';
 import { reportResolvers } from './resolvers/reports';
+import { gdprResolvers } from './resolvers/gdpr';
 import { buildExecutableSchema } from './schema';
 
 /** POST /query: seed 003's schema over graphql-http; runs after `requireUser`. */
@@ -23,6 +24,7 @@ export function graphqlHandler(deps: Deps): RequestHandler {
     billingResolvers,
     reportResolvers,
     asyncIssuanceResolvers,
+    gdprResolvers,
   );
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);
