@@ -4,6 +4,7 @@ import { distributionActivities } from './distribution';
 import { asyncIssuanceActivities } from './asyncIssuance';
 import { invoicingActivities } from './invoicing';
 import { forgetActivities } from './forget';
+import { consumerActivities } from './consumers';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -16,6 +17,7 @@ export function createActivities(deps: Deps) {
     ...asyncIssuanceActivities(deps),
     ...invoicingActivities(deps),
     ...forgetActivities(deps),
+    ...consumerActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

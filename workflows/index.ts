@@ -8,3 +8,5 @@ export { batchDistribution } from './batchDistribution';
 export { asyncIssuance } from './asyncIssuance';
 export { monthlyInvoicing } from './monthlyInvoicing';
 export { forgetPass } from './forgetPass';
+export { consumerDeletion } from './consumerDeletion';
+export { consumerOperationsCleanup } from './consumerOperationsCleanup';

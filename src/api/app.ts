@@ -15,6 +15,8 @@ import { graphiqlRouter } from './http/graphiql';
 import { healthRouter } from './http/health';
 import { invoicesRouter } from './http/invoices';
 import { codecRouter } from './http/codec';
+import { oauthRouter } from './http/oauth';
+import { consumerOperationsRouter } from './http/consumerOperations';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
 
@@ -54,6 +56,8 @@ export function createApp(deps: Deps): express.Express {
   app.use(passDownloadRouter(deps, new PassLinks(deps.config)));
   app.use(invoicesRouter(deps));
   app.use(codecRouter(deps.config));
+  app.use(oauthRouter(deps));
+  app.use(consumerOperationsRouter(deps));
 
   // JSON bodies up to 40 MB: distributePassBatch may carry 100,000 rows inline.
   app.use(

@@ -98,4 +98,9 @@ describe('npm start: /metrics with API and worker metrics', () => {
     const own = await (await fetch(`http://${workerMetrics}/metrics`)).text();
     expect(own).toMatch(/^temporal_worker_task_slots_available/m);
   });
+
+  it('sets up Steward\'s Schedules at start-up, the consumer-operations cleanup among them', async () => {
+    const desc = await client.schedule.getHandle('steward-consumer-operations-cleanup').describe();
+    expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: 'consumerOperationsCleanup' });
+  });
 });
