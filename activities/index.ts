@@ -5,6 +5,7 @@ import { asyncIssuanceActivities } from './asyncIssuance';
 import { invoicingActivities } from './invoicing';
 import { forgetActivities } from './forget';
 import { consumerActivities } from './consumers';
+import { auditReportActivities } from './auditReports';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -18,6 +19,7 @@ export function createActivities(deps: Deps) {
     ...invoicingActivities(deps),
     ...forgetActivities(deps),
     ...consumerActivities(deps),
+    ...auditReportActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

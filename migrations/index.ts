@@ -7,6 +7,7 @@ import * as asyncIssuance from './20261129000010_async_issuance';
 import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
 import * as invoices from './20261129000031_invoices';
 import * as gdpr from './20261129000050_gdpr';
+import * as reportingRequests from './20261129000051_reporting_requests';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -21,6 +22,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,
   '20261129000031_invoices': invoices,
   '20261129000050_gdpr': gdpr,
+  '20261129000051_reporting_requests': reportingRequests,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

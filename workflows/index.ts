@@ -10,3 +10,4 @@ export { monthlyInvoicing } from './monthlyInvoicing';
 export { forgetPass } from './forgetPass';
 export { consumerDeletion } from './consumerDeletion';
 export { consumerOperationsCleanup } from './consumerOperationsCleanup';
+export { auditLogReport } from './auditLogReport';

@@ -12,6 +12,7 @@ import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { passDownloadResolvers } from './resolvers/passDownload';
 import { reportResolvers } from './resolvers/reports';
 import { gdprResolvers } from './resolvers/gdpr';
+import { auditReportResolvers } from './resolvers/auditReports';
 import { buildExecutableSchema } from './schema';
 
 /** POST /query: seed 003's schema over graphql-http; runs after `requireUser`. */
@@ -25,6 +26,7 @@ export function graphqlHandler(deps: Deps): RequestHandler {
     reportResolvers,
     asyncIssuanceResolvers,
     gdprResolvers,
+    auditReportResolvers,
   );
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);
