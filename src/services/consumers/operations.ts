@@ -55,7 +55,7 @@ export async function requestConsumerDeletion(deps: Deps, req: DeletionRequest):
   const pending = () =>
     deps.db('consumer_operations').where({ issuer_id: req.issuerId, consumer_id: req.consumerId, operation: 'DELETE', status: 'PENDING' }).first();
   const already = await pending();
-  if (already) return { operationId: already.operation_id, status: already.status };
+  if (already) return startDeletionWorkflow(deps, already);
   await activeConsumer(deps.db, req.issuerId, req.consumerId);
   const operationId = crypto.randomUUID();
   try {
@@ -73,21 +73,28 @@ export async function requestConsumerDeletion(deps: Deps, req: DeletionRequest):
     });
   } catch (err) {
     if (!isUniqueViolation(err, 'consumer_operations_one_pending_delete')) throw err;
-    const raced = await pending();
-    return { operationId: raced.operation_id, status: raced.status };
+    return startDeletionWorkflow(deps, await pending());
   }
-  const issuer = await deps.db('issuers').where({ id: req.issuerId }).first('organisation_id');
-  const input: ConsumerDeletionInput = { operationId, correlationId: req.correlationId, gracePeriodMs: deps.config.forgetGracePeriodMs };
-  await startJob(deps.temporal!, deps.config, {
+  return startDeletionWorkflow(deps, await pending());
+}
+
+/**
+ * Starts the operation's workflow, or joins it: a request retried after a failure between the
+ * operation's insert and the start still gets its workflow.
+ */
+async function startDeletionWorkflow(deps: Deps, op: any): Promise<{ operationId: string; status: string }> {
+  const issuer = await deps.db('issuers').where({ id: op.issuer_id }).first('organisation_id');
+  const input: ConsumerDeletionInput = { operationId: op.operation_id, correlationId: op.correlation_id ?? undefined, gracePeriodMs: deps.config.forgetGracePeriodMs };
+  const { started } = await startJob(deps.temporal!, deps.config, {
     workflowType: 'consumerDeletion',
-    workflowId: consumerDeletionWorkflowId(operationId),
+    workflowId: consumerDeletionWorkflowId(op.operation_id),
     args: [input],
     organisationId: issuer.organisation_id,
-    requestId: operationId,
-    summary: `Consumer deletion ${operationId} (issuer ${req.issuerId}): accounts, cards and digital cards deleted, passes forgotten`,
+    requestId: op.operation_id,
+    summary: `Consumer deletion ${op.operation_id} (issuer ${op.issuer_id}): accounts, cards and digital cards deleted, passes forgotten`,
   });
-  logger.info({ operationId, issuerId: req.issuerId }, 'consumer deletion started');
-  return { operationId, status: 'PENDING' };
+  if (started) logger.info({ operationId: op.operation_id, issuerId: op.issuer_id }, 'consumer deletion started');
+  return { operationId: op.operation_id, status: op.status };
 }
 
 /** Operations of a consumer, newest first; `remainingOperations` counts those after this page. */
