@@ -5,6 +5,9 @@ import { invalidationActivities } from './invalidation';
 import { asyncIssuanceActivities } from './asyncIssuance';
 import { invoicingActivities } from './invoicing';
 import { dciActivities } from './dci';
+import { forgetActivities } from './forget';
+import { consumerActivities } from './consumers';
+import { auditReportActivities } from './auditReports';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -18,6 +21,9 @@ export function createActivities(deps: Deps) {
     ...asyncIssuanceActivities(deps),
     ...invoicingActivities(deps),
     ...dciActivities(deps),
+    ...forgetActivities(deps),
+    ...consumerActivities(deps),
+    ...auditReportActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

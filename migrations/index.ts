@@ -9,6 +9,8 @@ import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_t
 import * as invoices from './20261129000031_invoices';
 import * as wallet from './20261129000040_wallet';
 import * as dciRegistries from './20261129000020_dci_registries';
+import * as gdpr from './20261129000050_gdpr';
+import * as reportingRequests from './20261129000051_reporting_requests';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -25,6 +27,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000031_invoices': invoices,
   '20261129000040_wallet': wallet,
   '20261129000020_dci_registries': dciRegistries,
+  '20261129000050_gdpr': gdpr,
+  '20261129000051_reporting_requests': reportingRequests,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

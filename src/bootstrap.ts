@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { createDb } from './db/knex';
 import type { Deps } from './deps';
 import { connectClient } from './temporal/client';
+import { stewardDataConverter } from './temporal/codec';
 
 export interface Endpoints {
   databaseUrl: string;
@@ -17,7 +18,7 @@ export async function buildDeps(config: Config, endpoints: Endpoints): Promise<D
   const db = createDb(endpoints.databaseUrl);
   const jwtKeys = await loadJwtKeys(config);
   const temporal = endpoints.temporalAddress
-    ? await connectClient({ address: endpoints.temporalAddress, namespace: config.temporal.namespace })
+    ? await connectClient({ address: endpoints.temporalAddress, namespace: config.temporal.namespace, dataConverter: stewardDataConverter(config) })
     : undefined;
   return { config: { ...config, databaseUrl: endpoints.databaseUrl }, db, jwtKeys, temporal };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import path from 'node:path';
 import { GoogleRootKeys, googleRootKeysSchema } from './domain/googleWalletCallback';
+import { MAX_FORGET_GRACE_MS } from './domain/forget';
 
 /**
  * All configuration comes from environment variables, validated here once.
@@ -68,7 +69,33 @@ const envSchema = z.object({
   DCI_FR_ID: z.string().min(1).default('fr.steward.local'),
   // Bearer token of the registry records admin REST API (/dci/admin); development: generated into the data folder.
   ADMIN_API_TOKEN: z.string().min(32, 'ADMIN_API_TOKEN must be at least 32 characters').optional(),
+  // GDPR forgetting: how long after the request (and the pass's expiry) personal details are erased.
+  FORGET_GRACE_PERIOD: z
+    .string()
+    .default('24h')
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 24h, 90m, 30s or 2d' });
+      else if (ms > MAX_FORGET_GRACE_MS) ctx.addIssue({ code: 'custom', message: 'must be at most 3 days (personal details are erased within 3 days of the request)' });
+      return ms ?? 0;
+    }),
+  // AES-256-GCM key (base64 of 32 bytes) encrypting every Temporal payload (client and worker).
+  PAYLOAD_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be base64 of 32 bytes (openssl rand -base64 32)')
+    .optional(),
+  // Codec server (POST /codec/decode for the Temporal UI): bearer token and allowed UI origins.
+  CODEC_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
 });
+
+/** "24h", "90m", "30s", "2d", "500ms" -> milliseconds; null when not a duration. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -117,6 +144,15 @@ export interface Config {
     registryIds: { dr: string; fr: string };
   };
   adminApiToken?: string;
+  /** Milliseconds between a forget request and the erasure of the personal details (≤ 3 days). */
+  forgetGracePeriodMs: number;
+  /** base64 AES-256 key for Temporal payloads; unset: a development key in the data folder. */
+  payloadEncryptionKey?: string;
+  codec: {
+    /** Bearer token of the codec endpoint; unset: a development token in the data folder. */
+    authToken?: string;
+    corsOrigins: string[];
+  };
 }
 
 export class ConfigError extends Error {}
@@ -138,6 +174,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.NODE_ENV === 'production' && !e.PASS_LINK_KEY) {
     throw new ConfigError('Invalid configuration: production needs PASS_LINK_KEY');
+  }
+  if (e.NODE_ENV === 'production' && !e.PAYLOAD_ENCRYPTION_KEY) {
+    throw new ConfigError('Invalid configuration: production needs PAYLOAD_ENCRYPTION_KEY');
   }
   return {
     env: e.NODE_ENV,
@@ -173,5 +212,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registryIds: { dr: e.DCI_DR_ID, fr: e.DCI_FR_ID },
     },
     adminApiToken: e.ADMIN_API_TOKEN,
+    forgetGracePeriodMs: e.FORGET_GRACE_PERIOD,
+    payloadEncryptionKey: e.PAYLOAD_ENCRYPTION_KEY,
+    codec: {
+      authToken: e.CODEC_AUTH_TOKEN,
+      corsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    },
   };
 }

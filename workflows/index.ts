@@ -10,3 +10,7 @@ export { monthlyInvoicing } from './monthlyInvoicing';
 export { invalidation } from './invalidation';
 export { passExpiryScheduler } from './passExpiryScheduler';
 export { dciSearch, dciSubscribe, dciSubscription, dciUnsubscribe, dciTxnStatus } from './dci';
+export { forgetPass } from './forgetPass';
+export { consumerDeletion } from './consumerDeletion';
+export { consumerOperationsCleanup } from './consumerOperationsCleanup';
+export { auditLogReport } from './auditLogReport';

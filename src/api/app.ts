@@ -15,6 +15,9 @@ import { openApiDocument, registerRoute } from './openapi';
 import { graphiqlRouter } from './http/graphiql';
 import { healthRouter } from './http/health';
 import { invoicesRouter } from './http/invoices';
+import { codecRouter } from './http/codec';
+import { oauthRouter } from './http/oauth';
+import { consumerOperationsRouter } from './http/consumerOperations';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
 import { walletRouter } from './http/wallet';
@@ -56,6 +59,9 @@ export function createApp(deps: Deps): express.Express {
   app.use(invoicesRouter(deps));
   // Wallet events authenticate themselves (ApplePass token, Google's signature): no organisation token.
   app.use(walletRouter(deps));
+  app.use(codecRouter(deps.config));
+  app.use(oauthRouter(deps));
+  app.use(consumerOperationsRouter(deps));
 
   // JSON bodies up to 40 MB: distributePassBatch may carry 100,000 rows inline.
   app.use(

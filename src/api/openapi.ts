@@ -65,7 +65,8 @@ function parameters(where: 'path' | 'query' | 'header', schema: z.ZodObject | un
   }));
 }
 
-const openApiPath = (expressPath: string) => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+// `\:` escapes a literal colon (e.g. seed 001's `operations:delete`).
+const openApiPath = (expressPath: string) => expressPath.replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}').replace(/\\:/g, ':');
 
 export function openApiDocument(opts: { version: string; serverUrl: string }): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};

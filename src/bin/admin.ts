@@ -12,8 +12,12 @@ import { createPassDesign, defaultPresentation } from '../services/passDesigns';
 import { listCallbacks, retryCallback } from '../services/callbacks/operations';
 import { parseMonthKey } from '../domain/reportingPeriod';
 import { connectClient } from '../temporal/client';
+import { stewardDataConverter } from '../temporal/codec';
 import { startInvoicingRun } from '../temporal/schedules';
 import { DCI_COMMANDS, DCI_FLAGS, DCI_USAGE, runDciCommand } from './adminDci';
+import { createOAuthClient } from '../services/consumers/oauthClients';
+import { createAccount, createCard, createDigitalCard, createIssuer, registerConsumer } from '../services/consumers/registry';
+import { consumerIdSchema, issuerIdSchema } from '../services/consumers/schemas';
 
 /**
  * `npm run admin -- <command>`: the operator CLI standing in for the seeds' web portal.
@@ -30,7 +34,13 @@ const USAGE = `Usage: npm run admin -- <command> [flags]
   token --org <id> --email <email> --roles <Owner,Admin,Pass-Issuer,Api-Dev> [--expires <30d>]
   callback list  --org <id> [--status pending|retrying|delivered|failed] [--limit <n>]
   callback retry --id <deliveryId>
-  invoices run   --month <YYYY-MM>${DCI_USAGE}
+  invoices run   --month <YYYY-MM>
+  issuer create  --id <10 characters> --name <name> --org <organisation id>
+  oauth-client create --issuer <issuerId>          (prints client_id and client_secret, once)
+  consumer create --issuer <issuerId> --id <consumerId> [--name <name>] [--email <email>]
+  account create  --issuer <issuerId> --consumer <consumerId> --ref <account reference>
+  card create     --account <accountId> --ref <card reference> [--name <cardholder>] [--last4 <digits>]
+  digital-card create --card <cardId> --serial <pass serial number>${DCI_USAGE}
 
 PostgreSQL: DATABASE_URL, else the embedded one that \`npm start\` runs.
 Temporal (callback retry, invoices run): TEMPORAL_ADDRESS, else the dev server of \`npm start\`;
@@ -56,6 +66,13 @@ const FLAGS = {
   status: { type: 'string' },
   limit: { type: 'string' },
   month: { type: 'string' },
+  issuer: { type: 'string' },
+  consumer: { type: 'string' },
+  ref: { type: 'string' },
+  account: { type: 'string' },
+  card: { type: 'string' },
+  serial: { type: 'string' },
+  last4: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...DCI_FLAGS,
 } as const;
@@ -97,7 +114,7 @@ async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T>
 
 async function withTemporal<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
   const address = config.temporal.address ?? `localhost:${config.temporal.devPort}`;
-  const client = await connectClient({ address, namespace: config.temporal.namespace }).catch((err: Error) => {
+  const client = await connectClient({ address, namespace: config.temporal.namespace, dataConverter: stewardDataConverter(config) }).catch((err: Error) => {
     throw new UsageError(`cannot reach Temporal at ${address} (${err.message}). Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
   });
   try {
@@ -253,6 +270,44 @@ async function main(argv: string[]): Promise<void> {
       const f = parseFlags({ month: z.string({ error: 'is required (YYYY-MM)' }).refine((m) => parseMonthKey(m) !== null, 'must be a month such as 2026-10') }, values);
       const handle = await withTemporal(config, (client) => startInvoicingRun(client, config.temporal.taskQueue, f.month));
       console.log(`Invoicing of ${f.month} started: workflow ${handle.workflowId}`);
+      return;
+    }
+    case 'issuer create': {
+      const f = parseFlags({ id: issuerIdSchema, name: required('the issuer name'), org: orgIdSchema }, values);
+      const issuer = await withDb(config, (db) => createIssuer(db, { id: f.id, name: f.name, organisationId: f.org }));
+      console.log(`Created issuer ${issuer.id} (${issuer.name}), digital cards are passes of ${issuer.organisation_id}`);
+      return;
+    }
+    case 'oauth-client create': {
+      const f = parseFlags({ issuer: issuerIdSchema }, values);
+      const c = await withDb(config, (db) => createOAuthClient(db, f.issuer));
+      console.error(`OAuth client for issuer ${f.issuer} (the secret is shown only now; POST /oauth/token with grant_type=client_credentials):`);
+      console.log(`client_id=${c.clientId}`);
+      console.log(`client_secret=${c.clientSecret}`);
+      return;
+    }
+    case 'consumer create': {
+      const f = parseFlags({ issuer: issuerIdSchema, id: consumerIdSchema, name: z.string().optional(), email: z.string().email('must be an email address').optional() }, values);
+      await withDb(config, (db) => registerConsumer(db, { issuerId: f.issuer, consumerId: f.id, name: f.name, email: f.email }));
+      console.log(`Registered consumer ${f.id} of issuer ${f.issuer}`);
+      return;
+    }
+    case 'account create': {
+      const f = parseFlags({ issuer: issuerIdSchema, consumer: consumerIdSchema, ref: required('the account reference') }, values);
+      const a = await withDb(config, (db) => createAccount(db, { issuerId: f.issuer, consumerId: f.consumer, accountRef: f.ref }));
+      console.log(`Created account ${a.id} (${a.account_ref}) of consumer ${f.consumer}`);
+      return;
+    }
+    case 'card create': {
+      const f = parseFlags({ account: z.string({ error: 'is required' }).uuid('must be an account ID'), ref: required('the card reference'), name: z.string().optional(), last4: z.string().regex(/^\d{4}$/, 'must be 4 digits').optional() }, values);
+      const c = await withDb(config, (db) => createCard(db, { accountId: f.account, cardRef: f.ref, cardholderName: f.name, panLast4: f.last4 }));
+      console.log(`Created card ${c.id} (${c.card_ref}) on account ${f.account}`);
+      return;
+    }
+    case 'digital-card create': {
+      const f = parseFlags({ card: z.string({ error: 'is required' }).uuid('must be a card ID'), serial: required('the pass serial number') }, values);
+      const d = await withDb(config, (db) => createDigitalCard(db, { cardId: f.card, serialNumber: f.serial }));
+      console.log(`Created digital card ${d.id}: card ${f.card} is pass ${f.serial}`);
       return;
     }
     default:

@@ -14,6 +14,7 @@ import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorker } from '../temporal/worker';
 import { run, shutdownSignal } from './run';
+import { codecAuthToken } from '../api/http/codec';
 
 /**
  * `npm start`: everything on one machine. A Temporal dev server (state in <data>/temporal.db) and
@@ -53,6 +54,8 @@ run(async () => {
         port: config.temporal.devPort,
         uiPort: config.temporal.uiPort,
         namespace: config.temporal.namespace,
+        // The UI shows Steward's encrypted payloads decoded, through the API's codec endpoint.
+        uiCodecEndpoint: `${config.publicBaseUrl}/codec/${codecAuthToken(config)}`,
         log: (l) => say(l),
       });
       stops.unshift(() => temporal.stop());

@@ -11,6 +11,8 @@ export interface LocalTemporalOptions {
   /** Web UI port; no UI when absent. */
   uiPort?: number;
   namespace?: string;
+  /** The UI decodes Steward's encrypted payloads through this codec server (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   log?: Log;
 }
 
@@ -40,6 +42,7 @@ export async function startLocalTemporal(opts: LocalTemporalOptions = {}): Promi
       dbFilename: opts.dbFilename,
       searchAttributes: STEWARD_SEARCH_ATTRIBUTES,
       log: { format: 'json', level: 'warn' },
+      ...(opts.uiCodecEndpoint ? { extraArgs: ['--ui-codec-endpoint', opts.uiCodecEndpoint] } : {}),
     },
   });
   return {

@@ -1,12 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 
 export interface TemporalTarget {
   address: string;
   namespace: string;
+  /** Steward's (encrypting) data converter: src/temporal/codec.ts stewardDataConverter. */
+  dataConverter?: DataConverter;
 }
 
 /** A client for starting and querying workflows. */
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   const connection = await Connection.connect({ address: target.address });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, dataConverter: target.dataConverter });
 }

@@ -27,6 +27,20 @@ export function stewardSchedules(target: ScheduleTarget): ScheduleOptions[] {
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
       memo: { owner: 'steward', doc: 'README.md#runbook' },
     },
+    {
+      scheduleId: `${prefix}-consumer-operations-cleanup`,
+      spec: { calendars: [{ hour: 3, minute: 30, comment: 'daily: consumer operations older than 3 months are removed (seed 001)' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'consumerOperationsCleanup',
+        workflowId: `${prefix}-consumer-operations-cleanup`,
+        taskQueue: target.taskQueue,
+        args: [],
+        staticSummary: 'Removes consumer operations older than 3 months',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      memo: { owner: 'steward', doc: 'README.md#consumer-deletion-seed-001' },
+    },
   ];
 }
 

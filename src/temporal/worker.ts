@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { Deps } from '../deps';
+import { stewardDataConverter } from './codec';
 
 export interface WorkerOptions {
   namespace: string;
@@ -19,6 +20,8 @@ export async function createWorker(deps: Deps, connection: NativeConnection, opt
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(deps),
+    // Payloads are encrypted in histories: the same codec as every client (src/temporal/codec.ts).
+    dataConverter: stewardDataConverter(deps.config),
     ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
   });
 }

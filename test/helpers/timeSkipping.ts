@@ -1,15 +1,19 @@
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Config } from '../../src/config';
+import { stewardDataConverter } from '../../src/temporal/codec';
 import { STEWARD_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
 
 /**
  * A time-skipping Temporal test server (Java, from Maven Central; path resolved by globalSetup).
  * Falls back to the SDK's download on machines with internet.
  */
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export function createTimeSkippingEnv(opts: { encryptWith?: Config } = {}): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
+    // With a config, env.client encrypts payloads like Steward's clients (pair it with codecWorkerOptions).
+    ...(opts.encryptWith ? { client: { dataConverter: stewardDataConverter(opts.encryptWith) } } : {}),
   });
 }
 
@@ -26,3 +30,9 @@ export async function registerSearchAttributes(env: TestWorkflowEnvironment): Pr
     ),
   });
 }
+
+/** Worker options that make a time-skipping worker encrypt payloads like Steward's workers do. */
+export function codecWorkerOptions(config: Config) {
+  return { dataConverter: stewardDataConverter(config) };
+}
+

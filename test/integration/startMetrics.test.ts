@@ -10,6 +10,7 @@ import { createTestOrg } from '../helpers/harness';
 import { buildDeps, closeDeps } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
+import { stewardDataConverter } from '../../src/temporal/codec';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -55,7 +56,7 @@ describe('npm start: /metrics with API and worker metrics', () => {
     });
     const config = loadConfig();
     deps = await buildDeps(config, { databaseUrl: config.databaseUrl! });
-    client = new Client({ connection: await Connection.connect({ address: config.temporal.address! }) });
+    client = new Client({ connection: await Connection.connect({ address: config.temporal.address! }), dataConverter: stewardDataConverter(config) });
   }, 180_000);
 
   afterAll(async () => {
@@ -96,5 +97,10 @@ describe('npm start: /metrics with API and worker metrics', () => {
     // The worker's exporter itself, as Prometheus would scrape a separate worker process.
     const own = await (await fetch(`http://${workerMetrics}/metrics`)).text();
     expect(own).toMatch(/^temporal_worker_task_slots_available/m);
+  });
+
+  it('sets up Steward\'s Schedules at start-up, the consumer-operations cleanup among them', async () => {
+    const desc = await client.schedule.getHandle('steward-consumer-operations-cleanup').describe();
+    expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: 'consumerOperationsCleanup' });
   });
 });

@@ -42,6 +42,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.STEWARD_DATA_DIR = path.join(scratch, 'data');
   process.env.JWT_SECRET ??= crypto.randomBytes(32).toString('hex');
   process.env.PASS_LINK_KEY ??= crypto.randomBytes(32).toString('base64');
+  process.env.PAYLOAD_ENCRYPTION_KEY ??= crypto.randomBytes(32).toString('base64');
   process.env.CALLBACK_ALLOW_PRIVATE = 'true';
 
   const [testServer, temporalAddress, databaseUrl, bundle] = await Promise.all([

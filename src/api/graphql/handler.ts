@@ -13,6 +13,8 @@ import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { passDownloadResolvers } from './resolvers/passDownload';
 import { passUpdateResolvers } from './resolvers/passUpdates';
 import { reportResolvers } from './resolvers/reports';
+import { gdprResolvers } from './resolvers/gdpr';
+import { auditReportResolvers } from './resolvers/auditReports';
 import { buildExecutableSchema } from './schema';
 
 /** POST /query: seed 003's schema over graphql-http; runs after `requireUser`. */
@@ -27,6 +29,8 @@ export function graphqlHandler(deps: Deps): RequestHandler {
     reportResolvers,
     asyncIssuanceResolvers,
     passUpdateResolvers,
+    gdprResolvers,
+    auditReportResolvers,
   );
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);

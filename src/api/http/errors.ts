@@ -12,7 +12,7 @@ export function sendError(res: Response, err: unknown, root = ''): void {
     return;
   }
   if (err instanceof ZodError) {
-    const issues = err.issues.map((i) => ({ field: [root, ...i.path].filter(Boolean).join('.'), message: i.message }));
+    const issues = err.issues.map((i) => ({ field: [root, ...i.path].filter((p) => p !== '').map(String).join('.'), message: i.message }));
     res.status(400).json({ error: 'BAD_USER_INPUT', message: issues.map((i) => `${i.field}: ${i.message}`).join('; '), field: issues[0]?.field, issues });
     return;
   }

@@ -1,0 +1,67 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { ISSUER_TOKEN_TTL_SECONDS, signIssuerToken } from '../../auth/issuerTokens';
+import type { Deps } from '../../deps';
+import { logger } from '../../logger';
+import { authenticateClient } from '../../services/consumers/oauthClients';
+import { registerRoute } from '../openapi';
+
+const tokenRequest = z.object({
+  grant_type: z.string().describe('client_credentials'),
+  client_id: z.string().optional().describe('or HTTP Basic authentication'),
+  client_secret: z.string().optional().describe('or HTTP Basic authentication'),
+  scope: z.string().optional(),
+});
+const tokenResponse = z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() });
+const oauthError = z.object({ error: z.string(), error_description: z.string() });
+
+registerRoute({
+  method: 'post',
+  path: '/oauth/token',
+  summary: 'OAuth 2.0 access token for a card issuer backend (client credentials grant; seed 001)',
+  description: 'application/x-www-form-urlencoded (or JSON) body; client credentials in the body or with HTTP Basic authentication. Clients are created with `npm run admin -- oauth-client create --issuer <issuerId>`.',
+  tags: ['Consumers (seed 001)'],
+  auth: 'none',
+  schemas: {
+    body: tokenRequest,
+    responses: {
+      200: { description: 'a bearer JWT for /issuers/{issuerId}/...', schema: tokenResponse },
+      400: { description: 'invalid_request or unsupported_grant_type', schema: oauthError },
+      401: { description: 'invalid_client', schema: oauthError },
+    },
+  },
+});
+
+/** POST /oauth/token (RFC 6749 §4.4): errors in the RFC's shape. */
+export function oauthRouter(deps: Deps): Router {
+  const router = Router();
+  const fail = (res: express.Response, status: number, error: string, description: string) =>
+    res.status(status).setHeader('Cache-Control', 'no-store').json({ error, error_description: description });
+  router.post('/oauth/token', express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' }), async (req, res) => {
+    try {
+      const body = tokenRequest.safeParse(req.body ?? {});
+      if (!body.success) return fail(res, 400, 'invalid_request', `${body.error.issues[0].path.join('.')}: ${body.error.issues[0].message}`);
+      if (body.data.grant_type !== 'client_credentials') return fail(res, 400, 'unsupported_grant_type', 'grant_type: only client_credentials is supported');
+      let id = body.data.client_id;
+      let secret = body.data.client_secret;
+      const basic = /^Basic\s+(\S+)$/i.exec(req.header('authorization') ?? '');
+      if (basic) {
+        const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon < 0) return fail(res, 401, 'invalid_client', 'Basic credentials must be client_id:client_secret');
+        id = decodeURIComponent(decoded.slice(0, colon));
+        secret = decodeURIComponent(decoded.slice(colon + 1));
+      }
+      if (!id || !secret) return fail(res, 401, 'invalid_client', 'client_id and client_secret are required (body or HTTP Basic)');
+      const issuerId = await authenticateClient(deps.db, id, secret);
+      if (!issuerId) return fail(res, 401, 'invalid_client', 'unknown client or wrong secret');
+      const token = await signIssuerToken(deps.jwtKeys, { issuerId, clientId: id }, { issuer: deps.config.jwt.issuer, audience: deps.config.jwt.audience });
+      logger.info({ clientId: id, issuerId }, 'issuer access token issued');
+      res.setHeader('Cache-Control', 'no-store').json({ access_token: token, token_type: 'Bearer', expires_in: ISSUER_TOKEN_TTL_SECONDS });
+    } catch (err) {
+      logger.error({ err }, 'token endpoint failed');
+      fail(res, 500, 'server_error', 'the token could not be issued');
+    }
+  });
+  return router;
+}
