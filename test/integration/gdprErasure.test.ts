@@ -54,6 +54,14 @@ describe('GDPR forgetting: erased everywhere, provably (real Temporal + PostgreS
     const kept = passes.find((p) => p.external_reference_id.includes(keep));
     expect(toForget).toHaveLength(4);
 
+    // The end user installs one of them on an iPhone: its device identifier and push token are personal too.
+    const device = await fetch(
+      `${h.baseUrl}/v1/devices/${canary}device/registrations/${h.deps.config.wallet.applePassTypeIdPrefix}.${org.id}/${toForget[0].serial_number}`,
+      { method: 'POST', headers: { authorization: `ApplePass ${toForget[0].authentication_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ pushToken: `${canary}push` }) },
+    );
+    expect(device.status).toBe(201);
+    expect((await findInDatabase(h.deps.db, canary)).map((x) => x.where)).toEqual(expect.arrayContaining(['device_registrations.push_token']));
+
     for (const p of toForget) {
       const r = await gql(h.baseUrl, token, FORGET, { input: { serialNumber: p.serial_number } });
       expect(r.body.errors).toBeUndefined();
@@ -102,7 +110,8 @@ describe('GDPR forgetting: erased everywhere, provably (real Temporal + PostgreS
     const codecs = payloadCodecsFor(h.deps.config);
     for (const id of ids) {
       const text = await workflowHistoryText(h.deps.temporal!, id, codecs);
-      expect(text).toContain(id.startsWith('forget-') ? id.slice('forget-'.length) : requestId); // decoding works: the IDs are there
+      // Decoding works: each workflow's own ID argument is there (forget: the pass ID; distribution: the request ID; callbacks: the delivery ID).
+      expect(text).toContain(id.startsWith('forget-') ? id.slice('forget-'.length) : id.startsWith('distribution-') ? requestId : id);
       expect(text).not.toContain(canary);
       expect(text).not.toContain(keep);
     }

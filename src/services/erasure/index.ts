@@ -5,6 +5,7 @@
 import './targets/distribution';
 import './targets/notifications';
 import './targets/asyncIssuance';
+import './targets/wallet';
 
 export { erasureTargets, registerErasure, registerColumnErasure } from './registry';
 export type { ErasureTarget, ForgottenPass, RowMatch } from './registry';
