@@ -154,7 +154,10 @@ export async function finalizeDistribution(db: Db, links: PassLinks, files: File
             passApiKey: r.pass_api_key,
             passDownloadLink: links.downloadLink(r.pass_api_key),
           }),
-        (q) => q.leftJoin('passes as p', 'p.serial_number', 'r.serial_number').select('r.row_number', 'r.serial_number', 'r.pass_api_key', 'p.*'),
+        async (rows) => {
+          const passes = new Map((await db('passes').whereIn('serial_number', rows.map((r) => r.serial_number))).map((p: any) => [p.serial_number, p]));
+          return rows.map((r) => ({ ...passes.get(r.serial_number), serial_number: r.serial_number, pass_api_key: r.pass_api_key }));
+        },
       ),
     ),
     failure: await writeCsvGzip(FAILURE_COLUMNS, rowPages(db, 'distribution', requestId, 'failure', (r) => toFailureListItem(r.raw, r.error))),

@@ -106,22 +106,29 @@ export async function batchProgress(db: Db, kind: BatchKind, requestId: string):
   return { total: r.batch_count, processed: r.processed_count, success: r.success_count, failure: r.failure_count, done: r.processed_count >= r.batch_count };
 }
 
-/** Rows of a request with the given status, in row order, 5,000 at a time. */
+/**
+ * Rows of a request with the given status, in row order, 5,000 at a time. `enrich` adds data to a
+ * page with its own bounded query (a join here would let a planner with stale statistics join
+ * every remaining row for each page).
+ */
 export async function* rowPages<T>(
   db: Db,
   kind: BatchKind,
   requestId: string,
   status: string,
   map: (row: any) => T,
-  join?: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+  enrich?: (rows: any[]) => Promise<any[]>,
 ): AsyncIterable<T[]> {
   let after = 0;
   for (;;) {
-    const q = db(`${TABLES[kind].rows} as r`).where({ 'r.request_id': requestId, 'r.status': status }).andWhere('r.row_number', '>', after);
-    const rows = await (join ? join(q) : q.select('r.*')).orderBy('r.row_number').limit(5000);
+    const rows = await db(TABLES[kind].rows)
+      .where({ request_id: requestId, status })
+      .andWhere('row_number', '>', after)
+      .orderBy('row_number')
+      .limit(5000);
     if (!rows.length) return;
     after = rows[rows.length - 1].row_number;
-    yield rows.map(map);
+    yield (enrich ? await enrich(rows) : rows).map(map);
   }
 }
 

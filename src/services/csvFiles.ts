@@ -1,5 +1,6 @@
+import { once } from 'node:events';
 import zlib from 'node:zlib';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 
 /** Renders one CSV cell: lists joined with ";", maps as JSON, times as RFC 3339. */
 function cell(v: unknown): string {
@@ -12,26 +13,25 @@ function cell(v: unknown): string {
 
 /**
  * Writes rows (from an async source, page by page) as a gzip-compressed CSV with the given
- * columns, with csv-stringify. Only the compressed bytes are held, never the whole text.
+ * columns, with csv-stringify. Each page is rendered in one call and compressed as it comes, so
+ * only the compressed bytes are held, never the whole text.
  */
 export async function writeCsvGzip(columns: readonly string[], rows: AsyncIterable<Record<string, unknown>[]>): Promise<Buffer> {
-  const stringifier = stringify({ header: true, columns: [...columns] });
   const gzip = zlib.createGzip();
   const chunks: Buffer[] = [];
-  stringifier.pipe(gzip).on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    gzip.on('end', resolve);
-    gzip.on('error', reject);
-    stringifier.on('error', reject);
-  });
+  gzip.on('data', (c: Buffer) => chunks.push(c));
+  const ended = once(gzip, 'end');
+  let header = true;
   for await (const page of rows) {
-    for (const row of page) {
-      const out: Record<string, string> = {};
-      for (const c of columns) out[c] = cell(row[c]);
-      if (!stringifier.write(out)) await new Promise((r) => stringifier.once('drain', r));
-    }
+    const text = stringify(
+      page.map((row) => columns.map((c) => cell(row[c]))),
+      { header, columns: [...columns] },
+    );
+    header = false;
+    if (!gzip.write(text)) await once(gzip, 'drain');
   }
-  stringifier.end();
-  await done;
+  if (header) gzip.write(stringify([], { header: true, columns: [...columns] }));
+  gzip.end();
+  await ended;
   return Buffer.concat(chunks);
 }
