@@ -5,16 +5,16 @@ import * as batchDistribution from './20261129000003_batch_distribution';
 import * as storedFileEncoding from './20261129000004_stored_file_encoding';
 import * as invalidation from './20261129000005_invalidation';
 import * as asyncIssuance from './20261129000010_async_issuance';
+import * as dciRegistries from './20261129000020_dci_registries';
 import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
 import * as invoices from './20261129000031_invoices';
 import * as wallet from './20261129000040_wallet';
-import * as dciRegistries from './20261129000020_dci_registries';
 import * as gdpr from './20261129000050_gdpr';
 import * as reportingRequests from './20261129000051_reporting_requests';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
- * compiled JS and Jest alike. Append new migrations; never reorder or edit applied ones.
+ * compiled JS and Jest alike. They run in name (timestamp) order; never edit an applied one.
  */
 const migrations: Record<string, Knex.Migration> = {
   '20261129000001_foundation': foundation,
@@ -23,16 +23,16 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000004_stored_file_encoding': storedFileEncoding,
   '20261129000005_invalidation': invalidation,
   '20261129000010_async_issuance': asyncIssuance,
+  '20261129000020_dci_registries': dciRegistries,
   '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,
   '20261129000031_invoices': invoices,
   '20261129000040_wallet': wallet,
-  '20261129000020_dci_registries': dciRegistries,
   '20261129000050_gdpr': gdpr,
   '20261129000051_reporting_requests': reportingRequests,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(migrations),
+  getMigrations: async () => Object.keys(migrations).sort(),
   getMigrationName: (name) => name,
   getMigration: async (name) => migrations[name],
 };
