@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config';
 import { createDb, migrateLatest } from '../src/db/knex';
 import type { Deps } from '../src/deps';
 import { startEmbeddedPostgres } from '../src/dev/embeddedPostgres';
+import { freePort } from '../src/dev/freePort';
 import { startLocalTemporal } from '../src/dev/localTemporal';
 import { WorkerProcess } from '../src/dev/workerProcess';
 import { installTemporalRuntime } from '../src/temporal/runtime';
@@ -37,7 +38,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   installTemporalRuntime();
 
   const temporal = await startLocalTemporal({ log: () => undefined });
-  const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: 54500 + crypto.randomInt(400), database: 'bench', persistent: false });
+  const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: await freePort(), database: 'bench', persistent: false });
   const db = createDb(pg.url);
   await migrateLatest(db);
   await db.destroy();

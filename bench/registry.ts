@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrateLatest } from '../src/db/knex';
@@ -9,6 +8,7 @@ import { REGISTRIES } from '../src/domain/dci/registries';
 import { generateRecords } from '../src/services/dci/generate';
 import { upsertRecords } from '../src/services/dci/records';
 import { searchPage } from '../src/services/dci/search';
+import { freePort } from '../src/dev/freePort';
 
 /**
  * `npm run bench registry`: expression searches over 100,000 synthetic Farmer Registry records
@@ -45,17 +45,6 @@ const QUERIES: { name: string; criteria: Record<string, unknown> }[] = [
     criteria: { query_type: 'idtype-value', query: { type: 'NationalID', value: 'M0000420000042' }, pagination: { page_size: 10 } },
   },
 ];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -9,6 +8,7 @@ import { startEmbeddedPostgres } from '../../src/dev/embeddedPostgres';
 import { startLocalTemporal } from '../../src/dev/localTemporal';
 import { resolveTimeSkippingServer } from '../../src/dev/timeSkippingServer';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+import { freePort } from '../../src/dev/freePort';
 
 /**
  * Starts the real services the suite runs against, once: a Temporal dev server and an embedded
@@ -16,17 +16,6 @@ import { WORKFLOWS_PATH } from '../../src/temporal/worker';
  * (built once, outside Jest's transform) and the time-skipping test server executable.
  * Test files read the results from the environment (see test/helpers/env.ts).
  */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const log = (line: string) => process.stderr.write(`[test setup] ${line}\n`);
 
 export default async function globalSetup(): Promise<void> {
