@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Principal } from '../auth/tokens';
 import type { Db } from '../db/knex';
+import type { Deps } from '../deps';
+import { startJob } from '../temporal/jobs';
 import { keysetPage, KeysetCursor } from '../db/pagination';
 import { invalidationRefusal } from '../domain/invalidation';
 import { recordAudit } from './audit';
@@ -213,4 +215,16 @@ export async function paginateInvalidationRequests(db: Db, organisationId: strin
     .where('r.organisation_id', organisationId)
     .select('r.*', 'f.expires_at as file_expires_at');
   return keysetPage<any>(query, 'r.created_at', cursor);
+}
+
+/** The request's workflow: chunks and results for batches, and the durable timer of a future expiry. */
+export async function startInvalidation(deps: Deps, principal: Principal, requestId: string, expiryTime: Date, batch: boolean) {
+  await startJob(deps.temporal!, deps.config, {
+    workflowType: 'invalidation',
+    workflowId: `invalidation-${principal.org}-${requestId}`,
+    args: [{ requestId, organisationId: principal.org, expiryTimeMs: expiryTime.getTime(), batch }],
+    organisationId: principal.org,
+    requestId,
+    summary: `${batch ? 'Batch' : 'Individual'} invalidation ${requestId}: passes expire at ${expiryTime.toISOString()}`,
+  });
 }

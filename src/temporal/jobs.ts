@@ -11,7 +11,7 @@ export interface JobStart {
   organisationId: string;
   requestId: string;
   /** Shown in the Temporal UI's workflow list (IDs and counts only, never personal data). */
-  summary?: string;
+  summary: string;
 }
 
 /**
@@ -31,7 +31,7 @@ export async function startJob(client: Client, config: Config, job: JobStart): P
         { key: OrganisationId, value: job.organisationId },
         { key: RequestId, value: job.requestId },
       ],
-      ...(job.summary ? { staticSummary: job.summary } : {}),
+      staticSummary: job.summary,
     });
     return { workflowId: handle.workflowId, started: true };
   } catch (err) {

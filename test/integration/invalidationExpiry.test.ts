@@ -6,9 +6,8 @@ import { buildDeps, closeDeps } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
 import { distributeIndividual } from '../../src/services/distribution';
-import { invalidateIndividual } from '../../src/services/invalidation';
+import { invalidateIndividual, startInvalidation } from '../../src/services/invalidation';
 import { PassLinks } from '../../src/services/passLinks';
-import { startJob } from '../../src/temporal/jobs';
 import { createTestOrg } from '../helpers/harness';
 import { createTimeSkippingEnv, registerSearchAttributes } from '../helpers/timeSkipping';
 
@@ -62,13 +61,7 @@ describe('invalidation expiry timers (time-skipping)', () => {
 
   async function invalidateAt(principal: { org: string; email: string; roles: 'Owner'[] }, serials: string[], expiryTime: Date) {
     const r = await invalidateIndividual(deps.db, principal, { serialNumbers: serials, expiryTime });
-    await startJob(env.client, deps.config, {
-      workflowType: 'invalidation',
-      workflowId: `invalidation-${principal.org}-${r.requestId}`,
-      args: [{ requestId: r.requestId, organisationId: principal.org, expiryTimeMs: expiryTime.getTime(), batch: false }],
-      organisationId: principal.org,
-      requestId: r.requestId,
-    });
+    await startInvalidation({ ...deps, temporal: env.client }, principal, r.requestId, expiryTime, false);
     return { ...r, handle: env.client.workflow.getHandle(`invalidation-${principal.org}-${r.requestId}`) };
   }
 

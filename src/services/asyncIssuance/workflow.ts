@@ -1,7 +1,7 @@
+import { startJob } from '../../temporal/jobs';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Deps } from '../../deps';
-import { OrganisationId, RequestId } from '../../temporal/searchAttributes';
 import { AsyncIssuanceInput, workflowIdFor } from '../../../workflows/asyncIssuanceDefs';
 import { DomainError } from '../errors';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -14,14 +14,13 @@ function client(deps: Deps): Client {
 /** Starts the issuance-expiry workflow of a recorded request (ID deterministic: a retry is a no-op). */
 export async function startIssuanceWorkflow(deps: Deps, r: { id: string; organisation_id: string; expires_on: Date }): Promise<void> {
   const input: AsyncIssuanceInput = { requestId: r.id, expiresOn: r.expires_on.toISOString() };
-  await client(deps).workflow.start('asyncIssuance', {
-    taskQueue: deps.config.temporal.taskQueue,
+  await startJob(client(deps), deps.config, {
+    workflowType: 'asyncIssuance',
     workflowId: workflowIdFor(r.id),
     args: [input],
-    typedSearchAttributes: [
-      { key: OrganisationId, value: r.organisation_id },
-      { key: RequestId, value: r.id },
-    ],
+    organisationId: r.organisation_id,
+    requestId: r.id,
+    summary: `Async issuance request ${r.id}: waits for the claim until ${input.expiresOn}`,
   });
 }
 

@@ -1,10 +1,9 @@
+import { startJob } from '../../temporal/jobs';
 import crypto from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 import { DciRequestAction, requestWorkflowId } from '../../domain/dci/workflowIds';
-import { OrganisationId, RequestId } from '../../temporal/searchAttributes';
 import { checkCallbackUrl } from '../callbacks/addressGuard';
 import { decryptMessage, EncryptionError } from './encryption';
 import { DciKeyError, dciKeys } from './keys';
@@ -201,17 +200,17 @@ export async function acceptAsync(deps: Deps, r: Received): Promise<string> {
   const { correlationId } = await recordTransaction(deps, r, false);
   if (!deps.temporal) throw new DciRejection('err.service.unavailable', 'the registry cannot start jobs right now', 503);
   try {
-    await deps.temporal.workflow.start(WORKFLOWS[r.action], {
-      taskQueue: deps.config.temporal.taskQueue,
+    await startJob(deps.temporal, deps.config, {
+      workflowType: WORKFLOWS[r.action],
       workflowId: requestWorkflowId(r.action, r.registry, correlationId),
       args: [correlationId],
-      typedSearchAttributes: [
-        { key: OrganisationId, value: r.header.sender_id },
-        { key: RequestId, value: correlationId },
-      ],
+      // A DCI sender is not an organisation of ours; its ID is what operators search by.
+      organisationId: r.header.sender_id,
+      requestId: correlationId,
+      summary: `DCI ${r.action} for ${r.header.sender_id} (${r.registry.toUpperCase()} registry)`,
     });
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw new DciRejection('err.service.unavailable', `the job could not be started: ${(err as Error).message}`, 503);
+    throw new DciRejection('err.service.unavailable', `the job could not be started: ${(err as Error).message}`, 503);
   }
   return correlationId;
 }

@@ -28,6 +28,7 @@ async function submitBatch(deps: Deps, principal: Principal, key: string | undef
     args: [{ requestId: staged.requestId, organisationId: principal.org }],
     organisationId: principal.org,
     requestId: staged.requestId,
+    summary: `Batch distribution ${staged.requestId}: ${staged.batchCount} passes (${submission.source === 'csv' ? 'CSV upload' : 'API'})`,
   });
   return {
     message: staged.created

@@ -7,26 +7,15 @@ import {
   InvalidationSubmission,
   paginateInvalidationRequests,
   stageBatchInvalidation,
+  startInvalidation,
   toInvalidationRequestRecord,
 } from '../../../services/invalidation';
-import { startJob } from '../../../temporal/jobs';
 import { batchSize, inPages, parseIdempotencyKey, parseInput } from '../inputs';
 import type { UploadedFile } from '../scalars';
 import type { Resolvers } from '../schema';
 
 const invalidationRequest = z.object({ serialNumbers: z.array(z.string()), expiryTime: z.date().nullish() });
 const invalidationRequestCsv = z.object({ file: z.custom<UploadedFile>((f) => !!f, 'is required'), expiryTime: z.date().nullish() });
-
-/** The request's workflow: chunks and results for batches, and the durable timer of a future expiry. */
-async function startInvalidation(deps: Deps, principal: Principal, requestId: string, expiryTime: Date, batch: boolean) {
-  await startJob(deps.temporal!, deps.config, {
-    workflowType: 'invalidation',
-    workflowId: `invalidation-${principal.org}-${requestId}`,
-    args: [{ requestId, organisationId: principal.org, expiryTimeMs: expiryTime.getTime(), batch }],
-    organisationId: principal.org,
-    requestId,
-  });
-}
 
 async function submitBatch(deps: Deps, principal: Principal, key: string | undefined, submission: Omit<InvalidationSubmission, 'requestKey'>) {
   const staged = await stageBatchInvalidation(deps.db, principal, { ...submission, requestKey: parseIdempotencyKey(key) });
