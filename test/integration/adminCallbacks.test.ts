@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { enqueueCallback } from '../../src/services/callbacks/deliveries';
 import { OrganisationId, RequestId } from '../../src/temporal/searchAttributeKeys';
+import { adminCli } from '../helpers/adminCli';
 import { createTestOrg, Harness, startHarness } from '../helpers/harness';
-
-const run = promisify(execFile);
 
 /** The runbook's "retry a failed callback", through the real admin CLI. */
 describe('admin CLI: callback list / retry', () => {
@@ -16,14 +12,7 @@ describe('admin CLI: callback list / retry', () => {
   });
   afterAll(() => h.close());
 
-  const admin = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'src/bin/admin.ts', ...args], {
-      cwd: path.resolve(__dirname, '..', '..'),
-      env: { ...process.env, TEMPORAL_TASK_QUEUE: h.taskQueue, LOG_LEVEL: 'silent' },
-    }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const admin = (...args: string[]) => adminCli({ TEMPORAL_TASK_QUEUE: h.taskQueue })(...args);
 
   it('lists a given-up callback and delivers it again with the same webhook-id', async () => {
     const { org } = await createTestOrg(h.deps);
