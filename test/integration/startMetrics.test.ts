@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -11,15 +10,7 @@ import { buildDeps, closeDeps } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
 import { stewardDataConverter } from '../../src/temporal/codec';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../src/dev/freePort';
 
 /**
  * `npm start` against the test servers: after work has run, its /metrics shows the API's request
@@ -33,6 +24,7 @@ describe('npm start: /metrics with API and worker metrics', () => {
   let base: string;
   let workerMetrics: string;
   let dataDir: string;
+  let startOutput = '';
 
   beforeAll(async () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
@@ -50,6 +42,7 @@ describe('npm start: /metrics with API and worker metrics', () => {
       let out = '';
       child.stdout!.on('data', (d) => {
         out += d;
+        startOutput = out;
         if (out.includes('Steward is running')) resolve();
       });
       child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
@@ -68,6 +61,14 @@ describe('npm start: /metrics with API and worker metrics', () => {
     await client?.connection.close();
     if (deps) await closeDeps(deps);
     fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts nothing embedded when TEMPORAL_ADDRESS and DATABASE_URL are given', () => {
+    const config = loadConfig();
+    expect(startOutput).toContain(`Temporal      ${config.temporal.address}`);
+    expect(startOutput).not.toContain('Temporal UI');
+    expect(fs.existsSync(path.join(dataDir, 'postgres'))).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(false);
   });
 
   it('shows API request metrics and the worker\'s Temporal metrics after work has run', async () => {
