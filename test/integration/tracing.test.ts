@@ -81,7 +81,7 @@ describe('tracing off (the default)', () => {
     expect((trace.getTracerProvider() as ProxyTracerProvider).getDelegate().constructor.name).toBe('NoopTracerProvider');
     expect(h.deps.temporal!.options.interceptors.workflow ?? []).toHaveLength(0);
     expect(h.worker.options.interceptors.activity).toHaveLength(0);
-    expect(Object.keys(h.worker.options.sinks)).not.toContain('exporter');
+    expect(Object.keys(h.worker.options.sinks ?? {})).not.toContain('exporter');
     // The workflow interceptors are in the (shared, prebuilt) bundle but see no trace context.
     const handle = await distributeOne(h);
     const history = await handle.fetchHistory();
