@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { buildDeps, closeDeps, listen } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { createDb, migrateLatest } from '../src/db/knex';
@@ -12,7 +11,7 @@ import { freePort } from '../src/dev/freePort';
 import { startLocalTemporal } from '../src/dev/localTemporal';
 import { WorkerProcess } from '../src/dev/workerProcess';
 import { installTemporalRuntime } from '../src/temporal/runtime';
-import { WORKFLOWS_PATH } from '../src/temporal/worker';
+import { bundleWorkflows } from '../src/temporal/worker';
 
 export interface BenchEnv {
   deps: Deps;
@@ -42,7 +41,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const db = createDb(pg.url);
   await migrateLatest(db);
   await db.destroy();
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+  const bundle = await bundleWorkflows({ info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} });
   const bundlePath = path.join(scratch, 'bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
 

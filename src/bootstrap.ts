@@ -7,6 +7,7 @@ import { createDb } from './db/knex';
 import type { Deps } from './deps';
 import { connectClient } from './temporal/client';
 import { stewardDataConverter } from './temporal/codec';
+import { installTracing } from './telemetry/tracing';
 
 export interface Endpoints {
   databaseUrl: string;
@@ -17,15 +18,18 @@ export interface Endpoints {
 export async function buildDeps(config: Config, endpoints: Endpoints): Promise<Deps> {
   const db = createDb(endpoints.databaseUrl);
   const jwtKeys = await loadJwtKeys(config);
+  const tracing = installTracing(config);
   const temporal = endpoints.temporalAddress
-    ? await connectClient({ address: endpoints.temporalAddress, namespace: config.temporal.namespace, dataConverter: stewardDataConverter(config) })
+    ? await connectClient({ address: endpoints.temporalAddress, namespace: config.temporal.namespace, dataConverter: stewardDataConverter(config), tracing })
     : undefined;
-  return { config: { ...config, databaseUrl: endpoints.databaseUrl }, db, jwtKeys, temporal };
+  return { config: { ...config, databaseUrl: endpoints.databaseUrl }, db, jwtKeys, temporal, tracing };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.temporal?.connection.close();
   await deps.db.destroy();
+  // Sends the spans still batched.
+  await deps.tracing?.shutdown();
 }
 
 /** Starts the HTTP API; resolves once it listens. */

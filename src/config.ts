@@ -87,6 +87,9 @@ const envSchema = z.object({
   // Codec server (POST /codec/decode for the Temporal UI): bearer token and allowed UI origins.
   CODEC_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
+  // OpenTelemetry tracing (API → workflow → activity): the OTLP/HTTP collector's base URL; unset: no tracing.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL, e.g. http://otel-collector:4318').optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('steward'),
 });
 
 /** "24h", "90m", "30s", "2d", "500ms" -> milliseconds; null when not a duration. */
@@ -153,6 +156,12 @@ export interface Config {
     authToken?: string;
     corsOrigins: string[];
   };
+  /** OpenTelemetry tracing; undefined: off (nothing installed). */
+  tracing?: {
+    /** OTLP/HTTP base URL; spans go to <endpoint>/v1/traces. */
+    otlpEndpoint: string;
+    serviceName: string;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -218,5 +227,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authToken: e.CODEC_AUTH_TOKEN,
       corsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     },
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, ''), serviceName: e.OTEL_SERVICE_NAME } : undefined,
   };
 }

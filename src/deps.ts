@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { JwtKeys } from './auth/keys';
 import type { Config } from './config';
 import type { Db } from './db/knex';
+import type { Tracing } from './telemetry/tracing';
 
 /** What the API, the worker's activities and the admin CLI share: built once at start-up. */
 export interface Deps {
@@ -10,4 +11,6 @@ export interface Deps {
   jwtKeys: JwtKeys;
   /** Absent in processes that never start workflows (migrate, parts of the admin CLI). */
   temporal?: Client;
+  /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/tracing.ts). */
+  tracing?: Tracing;
 }

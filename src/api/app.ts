@@ -21,6 +21,7 @@ import { consumerOperationsRouter } from './http/consumerOperations';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
 import { walletRouter } from './http/wallet';
+import { tracingMiddleware } from '../telemetry/tracing';
 
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 
@@ -46,6 +47,7 @@ export function createApp(deps: Deps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext);
+  if (deps.tracing) app.use(tracingMiddleware(deps.tracing));
   app.use(httpMetrics);
 
   app.use(healthRouter(deps));

@@ -25,10 +25,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { worker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { worker?: boolean; /** OTLP/HTTP endpoint: tracing on for API and worker. */ otlpEndpoint?: string } = {}): Promise<Harness> {
   const taskQueue = `test-${crypto.randomUUID()}`;
   process.env.TEMPORAL_TASK_QUEUE = taskQueue;
-  const config = loadConfig();
+  const config = loadConfig(opts.otlpEndpoint ? { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: opts.otlpEndpoint } : process.env);
   const deps = await buildDeps(config, { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! });
   const api = await listen(deps, 0);
   const receiver = new CallbackReceiver();

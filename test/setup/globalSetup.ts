@@ -2,12 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { startEmbeddedPostgres } from '../../src/dev/embeddedPostgres';
 import { startLocalTemporal } from '../../src/dev/localTemporal';
 import { resolveTimeSkippingServer } from '../../src/dev/timeSkippingServer';
-import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+import { bundleWorkflows } from '../../src/temporal/worker';
 import { freePort } from '../../src/dev/freePort';
 
 /**
@@ -53,7 +52,7 @@ export default async function globalSetup(): Promise<void> {
       stops.push(() => pg.stop());
       return pg.url;
     })(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn: log, error: log, debug() {}, trace() {}, log() {} } }),
+    bundleWorkflows({ info() {}, warn: log, error: log, debug() {}, trace() {}, log() {} }),
   ]);
 
   const db = createDb(databaseUrl);
