@@ -6,7 +6,6 @@ import { recordAudit } from './audit';
 import { batchProgress, BatchProgress, claimPendingRows, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
 import { writeCsvGzip } from './csvFiles';
 import { checkLinkWindow, distributionTarget, insertDistributionRequest } from './distribution';
-import { DomainError } from './errors';
 import type { FileStore } from './files';
 import type { PassDesignRow } from './passDesigns';
 import type { PassLinks } from './passLinks';
@@ -42,8 +41,10 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
       requestKey: s.requestKey,
       source: s.source,
     });
-    const { count } = await stageRows(trx, 'distribution', requestId, s.rows);
-    if (count === 0) throw new DomainError('BAD_USER_INPUT', 'contains no passes to distribute', s.source === 'csv' ? 'input.file' : 'input.passDetails');
+    const { count } = await stageRows(trx, 'distribution', requestId, s.rows, {
+      field: s.source === 'csv' ? 'input.file' : 'input.passDetails',
+      message: 'contains no passes to distribute',
+    });
     await trx('distribution_requests').where({ id: requestId }).update({ projected_cost: count * target.org.price_per_pass });
     await recordAudit(trx, {
       organisationId: principal.org,

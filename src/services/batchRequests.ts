@@ -48,7 +48,14 @@ export async function findByRequestKey(db: Db, kind: BatchKind, organisationId: 
  * Stages rows page by page inside the caller's transaction (one JSON parameter per page rather
  * than thousands of bind parameters), and sets the request's batch and failure counts.
  */
-export async function stageRows(trx: Knex.Transaction, kind: BatchKind, requestId: string, pages: AsyncIterable<StagedRow[]>) {
+export async function stageRows(
+  trx: Knex.Transaction,
+  kind: BatchKind,
+  requestId: string,
+  pages: AsyncIterable<StagedRow[]>,
+  /** The error for a request with no rows at all (which then writes nothing). */
+  empty: { field: string; message: string },
+) {
   const { requests, rows } = TABLES[kind];
   let count = 0;
   let buffer: StagedRow[] = [];
@@ -68,6 +75,7 @@ export async function stageRows(trx: Knex.Transaction, kind: BatchKind, requestI
     if (buffer.length >= STAGE_PAGE) await flush();
   }
   await flush();
+  if (count === 0) throw new DomainError('BAD_USER_INPUT', empty.message, empty.field);
   const [{ failures }] = await trx(rows).where({ request_id: requestId, status: 'failure' }).count<{ failures: number }[]>('* as failures');
   await trx(requests).where({ id: requestId }).update({ batch_count: count, failure_count: failures, processed_count: failures });
   return { count, failures };

@@ -146,8 +146,10 @@ export async function stageBatchInvalidation(db: Db, principal: Principal, s: In
   if (existing) return { requestId: existing.id as string, batchCount: existing.batch_count as number, created: false, expiryTime };
   return db.transaction(async (trx) => {
     const requestId = await insertRequest(trx, principal, { isBatch: true, expiryTime, source: s.source, requestKey: s.requestKey });
-    const { count } = await stageRows(trx, 'invalidation', requestId, s.rows);
-    if (count === 0) throw new DomainError('BAD_USER_INPUT', 'contains no serial numbers', s.source === 'csv' ? 'input.file' : 'input.serialNumbers');
+    const { count } = await stageRows(trx, 'invalidation', requestId, s.rows, {
+      field: s.source === 'csv' ? 'input.file' : 'input.serialNumbers',
+      message: 'contains no serial numbers',
+    });
     await recordAudit(trx, {
       organisationId: principal.org,
       actor: principal.email,
@@ -175,9 +177,15 @@ export async function invalidateIndividual(db: Db, principal: Principal, input: 
   const expiryTime = resolveExpiryTime(input.expiryTime, now);
   const requestId = await db.transaction(async (trx) => {
     const id = await insertRequest(trx, principal, { isBatch: false, expiryTime, source: 'api' });
-    await stageRows(trx, 'invalidation', id, (async function* () {
-      yield input.serialNumbers.map((serialNumber, i) => ({ rowNumber: i + 1, raw: { serialNumber } }));
-    })());
+    await stageRows(
+      trx,
+      'invalidation',
+      id,
+      (async function* () {
+        yield input.serialNumbers.map((serialNumber, i) => ({ rowNumber: i + 1, raw: { serialNumber } }));
+      })(),
+      { field: 'input.serialNumbers', message: 'must contain at least one serial number' },
+    );
     await recordAudit(trx, { organisationId: principal.org, actor: principal.email, category: 'Invalidations', action: 'invalidateIndividualPass', subject: id, details: { batchCount: input.serialNumbers.length } });
     return id;
   });
