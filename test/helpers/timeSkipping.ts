@@ -1,5 +1,8 @@
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { Deps } from '../../src/deps';
 import type { Config } from '../../src/config';
 import { stewardDataConverter } from '../../src/temporal/codec';
 import { STEWARD_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
@@ -36,3 +39,17 @@ export function codecWorkerOptions(config: Config) {
   return { dataConverter: stewardDataConverter(config) };
 }
 
+
+/**
+ * A worker on a time-skipping env running Steward's real activities and the workflow bundle
+ * globalSetup built. `extra` adds worker options (e.g. `maxCachedWorkflows: 0`, a codec).
+ */
+export function timeSkippingWorker(env: TestWorkflowEnvironment, deps: Deps, taskQueue: string, extra: Partial<WorkerOptions> = {}): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
+    activities: createActivities(deps),
+    ...extra,
+  });
+}

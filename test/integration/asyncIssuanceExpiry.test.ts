@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { buildDeps, closeDeps } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
@@ -12,7 +11,7 @@ import { PassLinks } from '../../src/services/passLinks';
 import { statusQuery, workflowIdFor } from '../../workflows/asyncIssuanceDefs';
 import { eventually } from '../helpers/asyncIssuance';
 import { createTestOrg } from '../helpers/harness';
-import { createTimeSkippingEnv, registerSearchAttributes } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv, registerSearchAttributes, timeSkippingWorker } from '../helpers/timeSkipping';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -35,11 +34,7 @@ describe('issuance-expiry workflow (time-skipping)', () => {
     const taskQueue = `async-issuance-${crypto.randomUUID()}`;
     const config = { ...loadConfig(), temporal: { ...loadConfig().temporal, taskQueue } };
     deps = { ...(await buildDeps(config, { databaseUrl: config.databaseUrl! })), temporal: env.client };
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
-      activities: createActivities(deps),
+    worker = await timeSkippingWorker(env, deps, taskQueue, {
     });
     running = worker.run();
     t = await createTestOrg(deps);

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { buildDeps, closeDeps } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
@@ -9,7 +8,7 @@ import { enqueueCallback } from '../../src/services/callbacks/deliveries';
 import { verifyStandardWebhook } from '../../src/services/callbacks/signing';
 import { createOrganisation } from '../../src/services/organisations';
 import { CallbackReceiver } from '../helpers/receiver';
-import { createTimeSkippingEnv } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv, timeSkippingWorker } from '../helpers/timeSkipping';
 
 /** Signed, retried, logged callback delivery against a real HTTP receiver (backoff time skipped). */
 describe('callback delivery', () => {
@@ -31,11 +30,7 @@ describe('callback delivery', () => {
     deps = await buildDeps(config, { databaseUrl: config.databaseUrl! });
     receiver = new CallbackReceiver();
     url = await receiver.start();
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
-      activities: createActivities(deps),
+    worker = await timeSkippingWorker(env, deps, taskQueue, {
     });
     running = worker.run();
   });

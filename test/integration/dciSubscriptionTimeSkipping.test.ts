@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { buildDeps, closeDeps } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
@@ -12,7 +10,7 @@ import { CONTINUE_AS_NEW_AFTER_EVENTS } from '../../workflows/dci';
 import { createSender, expr, verifyWithStewardKey } from '../helpers/dciClient';
 import { expectValidCallback } from '../helpers/dciSpec';
 import { CallbackReceiver } from '../helpers/receiver';
-import { createTimeSkippingEnv } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv, timeSkippingWorker } from '../helpers/timeSkipping';
 
 /** Temporal's suggestion to continue as new comes at 4,096 events (limit.historyCount.suggestContinueAsNew). */
 const SUGGESTED_CONTINUE_AS_NEW_EVENTS = 4096;
@@ -71,11 +69,7 @@ describe('DCI subscription over 6 months (time skipped)', () => {
     for (const row of rows.slice(0, 2)) await updateRecord(deps.db, 'dr', row.id, { disability_status: 'Approved' }, 'merge');
 
     const worker = (opts: { sticky: boolean }) =>
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: 'dci-time-skipping',
-        workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
-        activities: createActivities(deps),
+      timeSkippingWorker(env, deps, 'dci-time-skipping', {
         // A stopped worker's sticky queue would hold the next task, and the test server never times it out.
         ...(opts.sticky ? {} : { maxCachedWorkflows: 0 }),
       });

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
 import { buildDeps, closeDeps } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
@@ -10,7 +9,7 @@ import { distributeIndividual } from '../../src/services/distribution';
 import { recordForgetRequest } from '../../src/services/forget';
 import { PassLinks } from '../../src/services/passLinks';
 import { createTestOrg } from '../helpers/harness';
-import { createTimeSkippingEnv, registerSearchAttributes, codecWorkerOptions } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv, registerSearchAttributes, codecWorkerOptions, timeSkippingWorker } from '../helpers/timeSkipping';
 
 describe('forget workflow on a time-skipping server', () => {
   let env: TestWorkflowEnvironment;
@@ -24,11 +23,7 @@ describe('forget workflow on a time-skipping server', () => {
     env = await createTimeSkippingEnv({ encryptWith: config });
     await registerSearchAttributes(env);
     deps = await buildDeps(config, { databaseUrl: config.databaseUrl! });
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
-      activities: createActivities(deps),
+    worker = await timeSkippingWorker(env, deps, taskQueue, {
       ...codecWorkerOptions(deps.config),
     });
     running = worker.run();

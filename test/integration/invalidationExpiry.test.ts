@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { buildDeps, closeDeps } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
@@ -9,7 +8,7 @@ import { distributeIndividual } from '../../src/services/distribution';
 import { invalidateIndividual, startInvalidation } from '../../src/services/invalidation';
 import { PassLinks } from '../../src/services/passLinks';
 import { createTestOrg } from '../helpers/harness';
-import { createTimeSkippingEnv, registerSearchAttributes } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv, registerSearchAttributes, timeSkippingWorker } from '../helpers/timeSkipping';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -24,11 +23,7 @@ describe('invalidation expiry timers (time-skipping)', () => {
   const taskQueue = `invalidation-${crypto.randomUUID()}`;
 
   const startWorker = async () => {
-    const w = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
-      activities: createActivities(deps),
+    const w = await timeSkippingWorker(env, deps, taskQueue, {
       // No sticky cache: a restarted worker rebuilds every workflow from its history (the time-skipping
       // server does not expire a dead worker's sticky queue while time is skipped).
       maxCachedWorkflows: 0,

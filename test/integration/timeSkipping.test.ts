@@ -1,10 +1,8 @@
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../../src/config';
 import { buildDeps, closeDeps } from '../../src/bootstrap';
 import type { Deps } from '../../src/deps';
-import { createActivities } from '../../activities';
-import { createTimeSkippingEnv } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv, timeSkippingWorker } from '../helpers/timeSkipping';
 
 describe('time-skipping test server', () => {
   let env: TestWorkflowEnvironment;
@@ -20,11 +18,7 @@ describe('time-skipping test server', () => {
   });
 
   it('completes a workflow that sleeps 30 days in seconds', async () => {
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'time-skipping',
-      workflowBundle: { codePath: process.env.STEWARD_TEST_WORKFLOW_BUNDLE! },
-      activities: createActivities(deps),
+    const worker = await timeSkippingWorker(env, deps, 'time-skipping', {
     });
     const startedAt = await env.currentTimeMs();
     const wallStart = Date.now();
