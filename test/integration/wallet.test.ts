@@ -4,7 +4,7 @@ import { applePassTypeIdentifier } from '../../src/services/appleWallet';
 import { applyWalletEvent, lockWalletPass } from '../../src/services/walletEvents';
 import { FakeGoogleWallet } from '../helpers/googleWallet';
 import { createTestOrg, eventually, gql, Harness, startHarness, tokenFor } from '../helpers/harness';
-import { CallbackReceiver, ReceivedRequest } from '../helpers/receiver';
+import type { ReceivedRequest } from '../helpers/receiver';
 
 /**
  * Wallet events on real servers: Apple's PassKit web service and Google Wallet's signed callback
