@@ -4,6 +4,7 @@ import * as callbacks from './20261129000002_callbacks_files_outbox';
 import * as batchDistribution from './20261129000003_batch_distribution';
 import * as storedFileEncoding from './20261129000004_stored_file_encoding';
 import * as invalidation from './20261129000005_invalidation';
+import * as redeemedPassesIndex from './20261129000006_redeemed_passes_index';
 import * as asyncIssuance from './20261129000010_async_issuance';
 import * as dciRegistries from './20261129000020_dci_registries';
 import * as beaconsLocationsTemplates from './20261129000030_beacons_locations_templates';
@@ -22,6 +23,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000003_batch_distribution': batchDistribution,
   '20261129000004_stored_file_encoding': storedFileEncoding,
   '20261129000005_invalidation': invalidation,
+  '20261129000006_redeemed_passes_index': redeemedPassesIndex,
   '20261129000010_async_issuance': asyncIssuance,
   '20261129000020_dci_registries': dciRegistries,
   '20261129000030_beacons_locations_templates': beaconsLocationsTemplates,

@@ -194,12 +194,18 @@ export function toDistributionRequestRecord(r: any, files: FileStore) {
 export async function paginateDistributionRequests(db: Db, organisationId: string, cursor: KeysetCursor) {
   const query = db('distribution_requests as r')
     .leftJoin('stored_files as f', 'f.id', 'r.success_file_id')
+    // One pass over the request's redeemed passes (index passes_redeemed_by_request) for both counts.
+    .joinRaw(
+      `CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE p.device_os = 'Apple')::int AS apple_redemptions,
+                                  count(*) FILTER (WHERE p.device_os = 'Google')::int AS google_redemptions
+                             FROM passes p WHERE p.distribution_request_id = r.id AND p.is_redeemed) c`,
+    )
     .where('r.organisation_id', organisationId)
     .select(
       'r.*',
       'f.expires_at as file_expires_at',
-      db.raw(`(select count(*) from passes p where p.distribution_request_id = r.id and p.is_redeemed and p.device_os = 'Apple')::int as apple_redemptions`),
-      db.raw(`(select count(*) from passes p where p.distribution_request_id = r.id and p.is_redeemed and p.device_os = 'Google')::int as google_redemptions`),
+      'c.apple_redemptions',
+      'c.google_redemptions',
     );
   return keysetPage<any>(query, 'r.created_at', cursor);
 }

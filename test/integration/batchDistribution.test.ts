@@ -55,11 +55,13 @@ describe('batch distribution (real Temporal + PostgreSQL + HTTP receiver)', () =
     expect((await download(payload.successResultsURL, await tokenFor(h.deps, other.org.id))).status).toBe(403);
     expect((await download(payload.successResultsURL.replace(/sig=[^&]+/, 'sig=forged'))).status).toBe(403);
 
+    const [redeemed] = await h.deps.db('passes').where({ distribution_request_id: requestId }).limit(1).pluck('id');
+    await h.deps.db('passes').where({ id: redeemed }).update({ is_redeemed: true, device_os: 'Apple' });
     const page = await gql(h.baseUrl, token, `query($i: GetPaginatedDistributionRequest) { getPaginatedDistributionRequests(input: $i) {
-      distributionDocs { batchCount isBatchRequest jobIssuer passDesignTitle status successCount failureCount successResults failureResults projectedCost pricePerPass }
+      distributionDocs { batchCount isBatchRequest jobIssuer passDesignTitle status successCount failureCount successResults failureResults projectedCost pricePerPass appleRedemptions googleRedemptions }
       lastCreated lastDocID } }`, { i: { batchSize: 10 } });
     expect(page.body.data.getPaginatedDistributionRequests.distributionDocs).toEqual([
-      expect.objectContaining({ batchCount: 1000, isBatchRequest: true, status: 'Complete', successCount: 990, failureCount: 10, projectedCost: 10000, pricePerPass: 10, passDesignTitle: title }),
+      expect.objectContaining({ batchCount: 1000, isBatchRequest: true, status: 'Complete', successCount: 990, failureCount: 10, projectedCost: 10000, pricePerPass: 10, passDesignTitle: title, appleRedemptions: 1, googleRedemptions: 0 }),
     ]);
     expect(page.body.data.getPaginatedDistributionRequests.lastDocID).toBe(requestId);
   });
