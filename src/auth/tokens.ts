@@ -54,7 +54,7 @@ export async function verifyUserToken(keys: JwtKeys, token: string, opts: TokenO
   return claims.data;
 }
 
-function describeJoseError(err: unknown): string {
+export function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'token has expired';
   if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${err.claim}" is invalid: ${err.reason}`;
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';

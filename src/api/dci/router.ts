@@ -4,20 +4,24 @@ import { isRegistryKey, RegistryKey } from '../../domain/dci/registries';
 import { logger } from '../../logger';
 import { sendError } from '../http/errors';
 import { DomainError } from '../../services/errors';
-import { acceptAsync, DciAction, DciRejection, receive } from '../../services/dci/inbox';
+import { recordCallback } from '../../services/dci/callbackInbox';
+import { disabilityLookup } from '../../services/dci/disability';
+import { acceptAsync, CallbackAction, DciAction, DciRejection, DisabilityLookup, receive } from '../../services/dci/inbox';
 import { dciKeys, publicJwks } from '../../services/dci/keys';
 import { ack } from '../../services/dci/messages';
 import { createRecord, getRecord, updateRecord } from '../../services/dci/records';
 import { syncSearch } from '../../services/dci/searchRequests';
 import { syncTxnStatus } from '../../services/dci/txnStatus';
 import { requireAdminToken } from './adminAuth';
+import { requireDciToken } from './tokenAuth';
 
 /**
- * The DCI registries over HTTP: each registry's endpoints under /dci/<dr|fr>/registry/..., Steward's
- * public keys at /.well-known/jwks.json, and the records admin API under /dci/admin. DCI endpoints
- * authenticate by message signature, not by user tokens.
+ * The DCI registries over HTTP: every path of each registry's API file under
+ * /dci/<dr|fr>/registry/..., Steward's public keys at /.well-known/jwks.json, and the records admin
+ * API under /dci/admin. Every DCI path takes a bearer token (POST /oauth/token) and a signed
+ * message from the token's sender.
  */
-type Handler = (registry: RegistryKey, body: unknown) => Promise<{ status: number; body: unknown }>;
+type Handler = (registry: RegistryKey, body: unknown, tokenSender: string) => Promise<{ status: number; body: unknown }>;
 
 function reply(res: Response, err: unknown): void {
   if (err instanceof DciRejection) {
@@ -29,27 +33,40 @@ function reply(res: Response, err: unknown): void {
   res.status(500).json(ack('ERR', undefined, { code: 'err.service.unavailable', message: 'the registry could not process the message' }));
 }
 
-function endpoint(handler: Handler, registries: readonly RegistryKey[] = ['dr', 'fr']) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const registry = String(req.params.registry);
-    if (!isRegistryKey(registry) || !registries.includes(registry)) return next();
-    try {
-      const out = await handler(registry, req.body);
-      res.status(out.status).json(out.body);
-    } catch (err) {
-      reply(res, err);
-    }
-  };
-}
-
-const asyncAction = (deps: Deps, action: DciAction): Handler => async (registry, body) => {
-  const received = await receive(deps, registry, action, body, { callback: true });
-  return { status: 200, body: ack('ACK', await acceptAsync(deps, received)) };
-};
+const BOTH: readonly RegistryKey[] = ['dr', 'fr'];
 
 export function dciRouter(deps: Deps): express.Router {
   const router = express.Router();
   const json = express.json({ limit: '10mb' });
+  const token = requireDciToken(deps);
+
+  /** A DCI path of the given registries: unknown registry 404, then bearer token, body, handler. */
+  const route = (path: string, handler: Handler, registries: readonly RegistryKey[] = BOTH) => {
+    const ofRegistry = (req: Request, _res: Response, next: NextFunction) => {
+      const registry = String(req.params.registry);
+      next(isRegistryKey(registry) && registries.includes(registry) ? undefined : 'route');
+    };
+    router.post(`/dci/:registry/registry/${path}`, ofRegistry, token, json, async (req: Request, res: Response) => {
+      try {
+        const out = await handler(req.params.registry as RegistryKey, req.body, req.dciSender!);
+        res.status(out.status).json(out.body);
+      } catch (err) {
+        reply(res, err);
+      }
+    });
+  };
+  const asyncAction = (action: DciAction): Handler => async (registry, body, tokenSender) => {
+    const received = await receive(deps, registry, action, body, { callback: true, tokenSender });
+    return { status: 200, body: ack('ACK', await acceptAsync(deps, received)) };
+  };
+  const lookup = (kind: DisabilityLookup): Handler => async (registry, body, tokenSender) => ({
+    status: 200,
+    body: await disabilityLookup(deps, await receive(deps, registry, kind, body, { callback: false, tokenSender })),
+  });
+  const callback = (action: CallbackAction): Handler => async (registry, body, tokenSender) => {
+    const received = await receive(deps, registry, action, body, { callback: false, tokenSender });
+    return { status: 200, body: ack('ACK', (await recordCallback(deps, received)).correlationId) };
+  };
 
   router.get('/.well-known/jwks.json', (_req, res, next) => {
     try {
@@ -59,19 +76,30 @@ export function dciRouter(deps: Deps): express.Router {
     }
   });
 
-  router.post('/dci/:registry/registry/sync/search', json, endpoint(async (registry, body) => {
-    const received = await receive(deps, registry, 'search', body, { callback: false });
-    return { status: 200, body: await syncSearch(deps, received) };
+  // Registry side: requests from senders.
+  route('sync/search', async (registry, body, tokenSender) => ({
+    status: 200,
+    body: await syncSearch(deps, await receive(deps, registry, 'search', body, { callback: false, tokenSender })),
   }));
-  router.post('/dci/:registry/registry/search', json, endpoint(asyncAction(deps, 'search')));
-  router.post('/dci/:registry/registry/subscribe', json, endpoint(asyncAction(deps, 'subscribe')));
-  router.post('/dci/:registry/registry/unsubscribe', json, endpoint(asyncAction(deps, 'unsubscribe')));
-  // Only the Farmer Registry's standard has transaction status.
-  router.post('/dci/:registry/registry/txn/status', json, endpoint(asyncAction(deps, 'txn-status'), ['fr']));
-  router.post('/dci/:registry/registry/sync/txn/status', json, endpoint(async (registry, body) => {
-    const received = await receive(deps, registry, 'txn-status', body, { callback: false });
-    return { status: 200, body: await syncTxnStatus(deps, received) };
-  }, ['fr']));
+  route('search', asyncAction('search'));
+  route('subscribe', asyncAction('subscribe'));
+  route('unsubscribe', asyncAction('unsubscribe'));
+  // Only the Farmer Registry's standard has transaction status; only the Disability Registry's the look-ups.
+  route('txn/status', asyncAction('txn-status'), ['fr']);
+  route('sync/txn/status', async (registry, body, tokenSender) => ({
+    status: 200,
+    body: await syncTxnStatus(deps, await receive(deps, registry, 'txn-status', body, { callback: false, tokenSender })),
+  }), ['fr']);
+  route('sync/get-disability-support', lookup('get-disability-support'), ['dr']);
+  route('sync/get-disability-details', lookup('get-disability-details'), ['dr']);
+  route('sync/disabled', lookup('disabled'), ['dr']);
+
+  // Receiving side: callbacks from registries Steward searched or subscribed to.
+  route('on-search', callback('on-search'));
+  route('on-subscribe', callback('on-subscribe'));
+  route('on-unsubscribe', callback('on-unsubscribe'));
+  route('notify', callback('notify'));
+  route('txn/on-status', callback('txn-on-status'), ['fr']);
 
   router.use('/dci/admin', adminRouter(deps));
 
@@ -83,7 +111,6 @@ export function dciRouter(deps: Deps): express.Router {
   });
   return router;
 }
-
 /** REST: create, read, replace (PUT) and merge-patch (PATCH) registry records; every change is a life event. */
 function adminRouter(deps: Deps): express.Router {
   const router = express.Router();

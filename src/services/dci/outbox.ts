@@ -7,6 +7,9 @@ import { dciKeys } from './keys';
 import { callbackHeader, HeaderInput } from './messages';
 import { senderEncryptionKey } from './senders';
 import { signEnvelope } from './signature';
+import { REGISTRY_KEYS } from '../../domain/dci/registries';
+import { logger } from '../../logger';
+import { peerToken } from './peerTokens';
 
 /**
  * Every message Steward sends a DCI sender (on-search, on-subscribe, notify, on-unsubscribe,
@@ -24,6 +27,27 @@ export interface DciCallback {
   message: unknown;
 }
 
+/** Where each callback action goes when `sender_uri` is a DCI API base (its path ends in `/registry`). */
+const CALLBACK_PATHS: Record<string, string> = {
+  'on-search': 'on-search',
+  'on-subscribe': 'on-subscribe',
+  'on-unsubscribe': 'on-unsubscribe',
+  notify: 'notify',
+  'txn-on-status': 'txn/on-status',
+};
+
+/**
+ * The URL a callback is posted to: `sender_uri` exactly as given, except that a DCI API base
+ * (`https://sp.example.org/api/registry`, as Steward itself sends when it subscribes) gets the
+ * callback's own path of the standard (`.../registry/notify`, `.../registry/on-subscribe`, ...).
+ */
+export function callbackUrl(senderUri: string, action: string): string {
+  const url = new URL(senderUri);
+  if (!/\/registry\/?$/.test(url.pathname) || !CALLBACK_PATHS[action]) return senderUri;
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/${CALLBACK_PATHS[action]}`;
+  return url.toString();
+}
+
 /** Builds the envelope and records the delivery (idempotent on `id`). */
 export async function enqueueDciCallback(db: Db | Knex.Transaction, c: DciCallback): Promise<string> {
   let message = c.message;
@@ -33,15 +57,26 @@ export async function enqueueDciCallback(db: Db | Knex.Transaction, c: DciCallba
     message = await encryptMessage(message, key.key, key.kid);
   }
   const header = callbackHeader({ ...c.header, messageId: c.id, encrypted: c.encrypt });
-  return enqueueCallback(db, { id: c.id, organisationId: null, kind: `dci.${c.header.action}`, url: c.url, signing: 'dci', payload: { signature: '', header, message } });
+  return enqueueCallback(db, { id: c.id, organisationId: null, kind: `dci.${c.header.action}`, url: callbackUrl(c.url, c.header.action), signing: 'dci', payload: { signature: '', header, message } });
 }
 
-/** Signs a stored envelope now, with Steward's key under the header's sender_id (the registry's ID). */
-export function dciPayloadSigner(config: Config): PayloadSigner {
-  return (payload) => {
+/**
+ * Signs a stored envelope now, with Steward's key under the header's sender_id (the registry's
+ * ID), and brings the receiver's bearer token when credentials for it are stored. A token that
+ * cannot be had is logged and the callback goes without one: the receiver's 401 makes it retry.
+ */
+export function dciPayloadSigner(config: Config, db: Db): PayloadSigner {
+  return async (payload) => {
     const keys = dciKeys(config);
-    const { header, message } = payload as { header: { sender_id: string }; message: unknown };
+    const { header, message } = payload as { header: { sender_id: string; receiver_id: string }; message: unknown };
     const signature = signEnvelope(header, message, { privateKey: keys.signing.privateKey, kidId: `${header.sender_id}|${keys.signing.kid}|ed25519` });
-    return { signature, header, message };
+    const registry = REGISTRY_KEYS.find((r) => keys.registryIds[r] === header.sender_id);
+    let token: string | undefined;
+    try {
+      token = registry ? await peerToken(db, header.receiver_id, registry, config.callbackAllowPrivate) : undefined;
+    } catch (err) {
+      logger.warn({ err, receiver: header.receiver_id }, 'DCI callback: no bearer token from the receiver\'s token API');
+    }
+    return { body: { signature, header, message }, headers: token ? { authorization: `Bearer ${token}` } : undefined };
   };
 }
