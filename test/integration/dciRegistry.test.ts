@@ -228,7 +228,8 @@ describe('DCI registries: records, sync search, security', () => {
       // Re-sign the tampered ciphertext, so the signature is fine and only decryption fails.
       const signature = signEnvelope(plain.header, tampered, { privateKey: sender.signingKey, kidId: `${sender.id}|${sender.keyId}|ed25519` });
       const res = await post(h.baseUrl, 'dr', 'sync/search', { signature, header: plain.header, message: tampered });
-      expect(res).toMatchObject({ status: 400, body: { message: { ack_status: 'ERR', error: { code: 'err.encryption.invalid' } } } });
+      expect(res).toMatchObject({ status: 400, body: { header: { action: 'on-search', status: 'rjct' }, errors: [{ code: 'err.encryption.invalid' }] } });
+      expectValidResponse('dr', '/registry/sync/search', res.status, res.body);
     });
 
     it('refuses a reused message_id with different content, and DCI endpoints need no user token', async () => {
@@ -237,7 +238,8 @@ describe('DCI registries: records, sync search, security', () => {
       expect((await post(h.baseUrl, 'dr', 'sync/search', first)).status).toBe(200);
       const again = await envelope(h.deps, sender, { action: 'search', registry: 'dr', message: message(), messageId });
       const res = await post(h.baseUrl, 'dr', 'sync/search', again);
-      expect(res).toMatchObject({ status: 400, body: { message: { error: { code: 'err.request.bad', message: expect.stringMatching(/message_id/) } } } });
+      expect(res).toMatchObject({ status: 400, body: { header: { status: 'rjct' }, errors: [{ code: 'err.request.bad', message: expect.stringMatching(/message_id/) }] } });
+      expectValidResponse('dr', '/registry/sync/search', res.status, res.body);
     });
 
     it('publishes Steward\'s signing and encryption keys at /.well-known/jwks.json', async () => {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../../deps';
 import { isRegistryKey, RegistryKey } from '../../domain/dci/registries';
@@ -8,7 +9,8 @@ import { recordCallback } from '../../services/dci/callbackInbox';
 import { disabilityLookup } from '../../services/dci/disability';
 import { acceptAsync, CallbackAction, DciAction, DciRejection, DisabilityLookup, receive } from '../../services/dci/inbox';
 import { dciKeys, publicJwks } from '../../services/dci/keys';
-import { ack } from '../../services/dci/messages';
+import { ack, callbackHeader, truncate } from '../../services/dci/messages';
+import { signEnvelope } from '../../services/dci/signature';
 import { createRecord, getRecord, updateRecord } from '../../services/dci/records';
 import { syncSearch } from '../../services/dci/searchRequests';
 import { syncTxnStatus } from '../../services/dci/txnStatus';
@@ -23,9 +25,43 @@ import { requireDciToken } from './tokenAuth';
  */
 type Handler = (registry: RegistryKey, body: unknown, tokenSender: string) => Promise<{ status: number; body: unknown }>;
 
-function reply(res: Response, err: unknown): void {
+/** The header status_reason_code (MsgHeaderStatusReasonCode) of a refusal, where the standard has one. */
+const HEADER_REASON: Partial<Record<string, string>> = { 'err.version.not_supported': 'rjct.version.invalid' };
+
+/**
+ * A refused sync request. The API files document 401/403/500 as `{errors}` and everything else as
+ * the sync reply envelope (`default`), so other refusals are that envelope: a signed header with
+ * status `rjct` and the reason, no message, and the `errors` list.
+ */
+function syncRefusal(deps: Deps, registry: RegistryKey, replyAction: string, body: unknown, err: DciRejection) {
+  const keys = dciKeys(deps.config);
+  const registryId = keys.registryIds[registry];
+  const sender = (body as { header?: { sender_id?: unknown } } | undefined)?.header?.sender_id;
+  const header = {
+    ...callbackHeader({
+      messageId: crypto.randomUUID(),
+      action: replyAction,
+      status: 'rjct',
+      senderId: registryId,
+      receiverId: typeof sender === 'string' ? sender : '',
+      totalCount: 0,
+      completedCount: 0,
+      encrypted: false,
+    }),
+    ...(HEADER_REASON[err.code] ? { status_reason_code: HEADER_REASON[err.code] } : {}),
+    status_reason_message: truncate(`${err.code}: ${err.message}`),
+  };
+  const signature = signEnvelope(header, undefined, { privateKey: keys.signing.privateKey, kidId: `${registryId}|${keys.signing.kid}|ed25519` });
+  return { signature, header, errors: [{ code: err.code, message: truncate(err.message) }] };
+}
+
+function reply(res: Response, err: unknown, sync?: () => unknown): void {
   if (err instanceof DciRejection) {
     logger.info({ code: err.code, reason: err.message }, 'DCI request refused');
+    if (sync && ![401, 403, 500].includes(err.httpStatus)) {
+      res.status(err.httpStatus).json(sync());
+      return;
+    }
     res.status(err.httpStatus).json(ack('ERR', undefined, { code: err.code, message: err.message }));
     return;
   }
@@ -40,18 +76,31 @@ export function dciRouter(deps: Deps): express.Router {
   const json = express.json({ limit: '10mb' });
   const token = requireDciToken(deps);
 
-  /** A DCI path of the given registries: unknown registry 404, then bearer token, body, handler. */
-  const route = (path: string, handler: Handler, registries: readonly RegistryKey[] = BOTH) => {
+  /**
+   * A DCI path of the given registries: unknown registry 404, then bearer token, body, handler.
+   * Sync paths name the action of their reply envelope (refusals take its shape).
+   */
+  const route = (path: string, handler: Handler, registries: readonly RegistryKey[] = BOTH, replyAction?: string) => {
     const ofRegistry = (req: Request, _res: Response, next: NextFunction) => {
       const registry = String(req.params.registry);
       next(isRegistryKey(registry) && registries.includes(registry) ? undefined : 'route');
     };
-    router.post(`/dci/:registry/registry/${path}`, ofRegistry, token, json, async (req: Request, res: Response) => {
+    const refuse = (req: Request, res: Response, err: unknown) =>
+      reply(res, err, replyAction && err instanceof DciRejection ? () => syncRefusal(deps, req.params.registry as RegistryKey, replyAction, req.body, err) : undefined);
+    // Unparsable or oversized bodies get the path's refusal, like any bad message.
+    const body = (req: Request, res: Response, next: NextFunction) =>
+      json(req, res, (err?: Error & { type?: string; status?: number }) => {
+        if (!err) return next();
+        if (err.type === 'entity.parse.failed') return refuse(req, res, new DciRejection('err.request.bad', `body is not valid JSON: ${err.message}`));
+        if (err.status === 413) return refuse(req, res, new DciRejection('err.request.bad', 'body is larger than 10 MB', 413));
+        next(err);
+      });
+    router.post(`/dci/:registry/registry/${path}`, ofRegistry, token, body, async (req: Request, res: Response) => {
       try {
         const out = await handler(req.params.registry as RegistryKey, req.body, req.dciSender!);
         res.status(out.status).json(out.body);
       } catch (err) {
-        reply(res, err);
+        refuse(req, res, err);
       }
     });
   };
@@ -80,7 +129,7 @@ export function dciRouter(deps: Deps): express.Router {
   route('sync/search', async (registry, body, tokenSender) => ({
     status: 200,
     body: await syncSearch(deps, await receive(deps, registry, 'search', body, { callback: false, tokenSender })),
-  }));
+  }), BOTH, 'on-search');
   route('search', asyncAction('search'));
   route('subscribe', asyncAction('subscribe'));
   route('unsubscribe', asyncAction('unsubscribe'));
@@ -89,10 +138,10 @@ export function dciRouter(deps: Deps): express.Router {
   route('sync/txn/status', async (registry, body, tokenSender) => ({
     status: 200,
     body: await syncTxnStatus(deps, await receive(deps, registry, 'txn-status', body, { callback: false, tokenSender })),
-  }), ['fr']);
-  route('sync/get-disability-support', lookup('get-disability-support'), ['dr']);
-  route('sync/get-disability-details', lookup('get-disability-details'), ['dr']);
-  route('sync/disabled', lookup('disabled'), ['dr']);
+  }), ['fr'], 'txn-on-status');
+  route('sync/get-disability-support', lookup('get-disability-support'), ['dr'], 'on-search');
+  route('sync/get-disability-details', lookup('get-disability-details'), ['dr'], 'on-search');
+  route('sync/disabled', lookup('disabled'), ['dr'], 'on-search');
 
   // Receiving side: callbacks from registries Steward searched or subscribed to.
   route('on-search', callback('on-search'));
@@ -102,13 +151,6 @@ export function dciRouter(deps: Deps): express.Router {
   route('txn/on-status', callback('txn-on-status'), ['fr']);
 
   router.use('/dci/admin', adminRouter(deps));
-
-  // Unparsable or oversized bodies on DCI endpoints get an ERR acknowledgement, like any bad message.
-  router.use('/dci', (err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
-    if (err.type === 'entity.parse.failed') return reply(res, new DciRejection('err.request.bad', `body is not valid JSON: ${err.message}`));
-    if (err.status === 413) return reply(res, new DciRejection('err.request.bad', 'body is larger than 10 MB', 413));
-    next(err);
-  });
   return router;
 }
 /** REST: create, read, replace (PUT) and merge-patch (PATCH) registry records; every change is a life event. */

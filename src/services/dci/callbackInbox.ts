@@ -58,7 +58,7 @@ export async function recordCallback(deps: Deps, r: Received<CallbackAction>): P
       await trx('dci_outbound_requests')
         .where({ registry: r.registry, peer_id: header.sender_id, transaction_id: String(message.transaction_id), action: REQUEST_OF[r.action] })
         .update({
-          status: header.status ?? 'succ',
+          status: header.status ?? (typeof message.status === 'string' ? message.status : 'succ'),
           peer_correlation_id: correlationId,
           ...(codes ? { subscription_codes: codes } : {}),
           updated_at: trx.fn.now(),

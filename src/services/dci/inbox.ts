@@ -150,11 +150,14 @@ const headerSchema = z
   })
   .passthrough();
 
-/** MsgCallbackHeader: status instead of a required total_count; Steward needs sender_id to verify the signature. */
+/**
+ * Callback headers: MsgCallbackHeader (status, no required total_count) or, for the DR file's
+ * on-subscribe/on-unsubscribe, MsgHeader; Steward needs sender_id to verify the signature.
+ */
 const callbackHeaderSchema = headerSchema.extend({
   total_count: z.number().int().nonnegative().optional(),
   completed_count: z.number().int().nonnegative().optional(),
-  status: z.enum(['rcvd', 'pdng', 'succ', 'rjct']),
+  status: z.enum(['rcvd', 'pdng', 'succ', 'rjct']).optional(),
 });
 
 export type DciHeader = z.infer<typeof headerSchema>;
