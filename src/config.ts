@@ -2,6 +2,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { GoogleRootKeys, googleRootKeysSchema } from './domain/googleWalletCallback';
 import { MAX_FORGET_GRACE_MS } from './domain/forget';
+import { notificationConfig, NotificationConfig, notificationEnv } from './notifications/config';
 
 /**
  * All configuration comes from environment variables, validated here once.
@@ -90,6 +91,7 @@ const envSchema = z.object({
   // OpenTelemetry tracing (API → workflow → activity): the OTLP/HTTP collector's base URL; unset: no tracing.
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL, e.g. http://otel-collector:4318').optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('steward'),
+  ...notificationEnv,
 });
 
 /** "24h", "90m", "30s", "2d", "500ms" -> milliseconds; null when not a duration. */
@@ -162,6 +164,8 @@ export interface Config {
     otlpEndpoint: string;
     serviceName: string;
   };
+  /** Email (SMTP) and SMS delivery of the notification outbox. */
+  notifications: NotificationConfig;
 }
 
 export class ConfigError extends Error {}
@@ -227,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authToken: e.CODEC_AUTH_TOKEN,
       corsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     },
+    notifications: notificationConfig(e),
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, ''), serviceName: e.OTEL_SERVICE_NAME } : undefined,
   };
 }
