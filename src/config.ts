@@ -61,6 +61,21 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  // Real passes (src/wallet): Apple signing material and APNs token key, Google service account; PEM/JSON text or a file path.
+  APPLE_TEAM_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team identifier').optional(),
+  APPLE_PASS_CERT: z.string().min(1).optional(),
+  APPLE_PASS_KEY: z.string().min(1).optional(),
+  APPLE_PASS_KEY_PASSPHRASE: z.string().optional(),
+  APPLE_WWDR_CERT: z.string().min(1).optional(),
+  APNS_KEY: z.string().min(1).optional(),
+  APNS_KEY_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character key ID of the APNs auth key').optional(),
+  APNS_TEAM_ID: z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team identifier').optional(),
+  APNS_URL: z.string().url().refine((u) => u.startsWith('https://'), 'must be an https URL (APNs speaks HTTP/2 over TLS)').optional(),
+  APNS_CA: z.string().min(1).optional(),
+  GOOGLE_WALLET_SERVICE_ACCOUNT: z.string().min(1).optional(),
+  GOOGLE_WALLET_API_URL: z.string().url().optional(),
+  GOOGLE_OAUTH_TOKEN_URL: z.string().url().optional(),
+  WALLET_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   // DCI registries: Steward's Ed25519 signing key and X25519 encryption key (PKCS#8 PEM or private JWK);
   // development generates them once into the data folder.
   DCI_SIGNING_KEY: z.string().min(1).optional(),
@@ -140,6 +155,13 @@ export interface Config {
     /** Google Wallet issuer ID: object IDs are `<issuerId>.<serialNumber>`; unset: Google callbacks are refused. */
     googleIssuerId?: string;
     googleRootKeys?: GoogleRootKeys;
+    /** Signing material as configured (text or path); unset in development: generated (src/wallet/devCredentials.ts). */
+    apple: { teamId?: string; passCert?: string; passKey?: string; passKeyPassphrase?: string; wwdrCert?: string };
+    /** APNs token auth; `url` unset: Apple's production host, and pushes only when `key` is set. */
+    apns: { key?: string; keyId?: string; teamId?: string; url?: string; ca?: string };
+    google: { serviceAccount?: string; apiUrl?: string; tokenUrl?: string };
+    /** Concurrent pushes (APNs streams, Google PATCHes) of one push chunk. */
+    pushConcurrency: number;
   };
   dci: {
     signingKey?: string;
@@ -214,7 +236,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callbackAllowPrivate: e.CALLBACK_ALLOW_PRIVATE,
     passLinkKey: e.PASS_LINK_KEY,
     metrics: { temporalBindAddress: e.TEMPORAL_METRICS_BIND_ADDRESS, workerUrl: e.WORKER_METRICS_URL },
-    wallet: { applePassTypeIdPrefix: e.APPLE_PASS_TYPE_ID_PREFIX, googleIssuerId: e.GOOGLE_WALLET_ISSUER_ID, googleRootKeys: e.GOOGLE_WALLET_ROOT_KEYS },
+    wallet: { applePassTypeIdPrefix: e.APPLE_PASS_TYPE_ID_PREFIX, googleIssuerId: e.GOOGLE_WALLET_ISSUER_ID, googleRootKeys: e.GOOGLE_WALLET_ROOT_KEYS,
+      apple: { teamId: e.APPLE_TEAM_ID, passCert: e.APPLE_PASS_CERT, passKey: e.APPLE_PASS_KEY, passKeyPassphrase: e.APPLE_PASS_KEY_PASSPHRASE, wwdrCert: e.APPLE_WWDR_CERT },
+      apns: { key: e.APNS_KEY, keyId: e.APNS_KEY_ID, teamId: e.APNS_TEAM_ID, url: e.APNS_URL, ca: e.APNS_CA },
+      google: { serviceAccount: e.GOOGLE_WALLET_SERVICE_ACCOUNT, apiUrl: e.GOOGLE_WALLET_API_URL, tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL },
+      pushConcurrency: e.WALLET_PUSH_CONCURRENCY },
     dci: {
       signingKey: e.DCI_SIGNING_KEY,
       encryptionKey: e.DCI_ENCRYPTION_KEY,
