@@ -194,6 +194,9 @@ export const configSchema = tree
     if (keySources === 0) fail('production needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL');
     if (!c.passLinkKey) fail('production needs PASS_LINK_KEY');
     if (!c.payloadEncryptionKey) fail('production needs PAYLOAD_ENCRYPTION_KEY');
+    if (c.callbackAllowPrivate) {
+      ctx.addIssue({ code: 'custom', path: ['callbackAllowPrivate'], message: 'true is refused in production: it turns the SSRF guard off (callbacks could reach internal services)' });
+    }
   })
   .transform(({ tracing, notifications: { sms, mailCatcher, ...n }, ...c }) => ({
     ...c,
