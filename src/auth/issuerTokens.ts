@@ -60,7 +60,7 @@ export async function signDciSenderToken(keys: JwtKeys, p: DciSenderPrincipal, o
 
 async function verifiedPayload(keys: JwtKeys, token: string, opts: TokenOptions): Promise<unknown> {
   try {
-    const { payload } = await jwtVerify(token, keys.verify as Parameters<typeof jwtVerify>[1], { issuer: opts.issuer, audience: opts.audience, algorithms: [keys.alg] });
+    const { payload } = await jwtVerify(token, keys.verify as Parameters<typeof jwtVerify>[1], { issuer: opts.issuer, audience: opts.audience, algorithms: [keys.alg], requiredClaims: ['exp'] });
     return payload;
   } catch (err) {
     throw new AuthError(describeJoseError(err));
