@@ -5,6 +5,7 @@
 import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
+import dciSubscriptions from './dciSubscriptions';
 
 type Bench = () => Promise<void>;
 
@@ -12,6 +13,7 @@ const BENCHES: Record<string, Bench> = {
   distribution,
   invalidation,
   registry: registryBench,
+  'dci-subscriptions': dciSubscriptions,
 };
 
 async function main(): Promise<void> {
