@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { Config, ConfigError, loadConfig } from '../config';
 import { createDb, Db } from '../db/knex';
 import { embeddedPostgresUrl } from '../dev/embeddedPostgres';
-import { DomainError, formatIssues } from '../services/errors';
+import { formatIssues } from '../domain/issues';
+import { DomainError } from '../services/errors';
 import { connectClient } from '../temporal/client';
 import { stewardDataConverter } from '../temporal/codec';
 
