@@ -38,6 +38,11 @@ export class DomainError extends Error {
     this.status = opts.status ?? ERROR_STATUS[code];
     this.issues = opts.issues;
   }
+
+  /** What every edge's error body carries beside code and message: the field and the issues, where there are any. */
+  get details(): { field?: string; issues?: FieldIssue[] } {
+    return { ...(this.field ? { field: this.field } : {}), ...(this.issues ? { issues: this.issues } : {}) };
+  }
 }
 
 /** A zod validation failure as one BAD_USER_INPUT naming every field (under `root`) and its rule. */

@@ -17,7 +17,7 @@ export function toGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError) return err;
   const e = err instanceof ZodError ? invalid(err, 'input') : err;
   if (e instanceof DomainError) {
-    return new GraphQLError(e.message, { extensions: { code: e.code, ...(e.field ? { field: e.field } : {}), ...(e.issues ? { issues: e.issues } : {}) } });
+    return new GraphQLError(e.message, { extensions: { code: e.code, ...e.details } });
   }
   logger.error({ err }, 'resolver failed');
   return new GraphQLError('internal error: the request could not be completed', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -10,7 +10,7 @@ import { DomainError, invalid } from '../../services/errors';
 export function sendError(res: Response, err: unknown, root = ''): void {
   const e = err instanceof ZodError ? invalid(err, root) : err;
   if (e instanceof DomainError) {
-    res.status(e.status).json({ error: e.code, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.issues ? { issues: e.issues } : {}) });
+    res.status(e.status).json({ error: e.code, message: e.message, ...e.details });
     return;
   }
   logger.error({ err }, 'request failed');
