@@ -82,6 +82,30 @@ const tree = z.object({
           }
         }),
     ),
+    /** Real passes (src/wallet): signing material as configured (PEM text or a path); all unset in development: generated. */
+    apple: z.object({
+      teamId: env('APPLE_TEAM_ID', z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team identifier').optional()),
+      passCert: env('APPLE_PASS_CERT', z.string().min(1).optional()),
+      passKey: env('APPLE_PASS_KEY', z.string().min(1).optional()),
+      passKeyPassphrase: env('APPLE_PASS_KEY_PASSPHRASE', z.string().optional()),
+      wwdrCert: env('APPLE_WWDR_CERT', z.string().min(1).optional()),
+    }),
+    /** APNs token auth; `url` unset: Apple's production host, and pushes only when `key` is set. */
+    apns: z.object({
+      key: env('APNS_KEY', z.string().min(1).optional()),
+      keyId: env('APNS_KEY_ID', z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character key ID of the APNs auth key').optional()),
+      teamId: env('APNS_TEAM_ID', z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team identifier').optional()),
+      url: env('APNS_URL', z.string().url().refine((u) => u.startsWith('https://'), 'must be an https URL (APNs speaks HTTP/2 over TLS)').optional()),
+      /** Extra CA certificates (PEM or a path) to trust for APNS_URL: tests, a TLS-intercepting proxy. */
+      ca: env('APNS_CA', z.string().min(1).optional()),
+    }),
+    google: z.object({
+      serviceAccount: env('GOOGLE_WALLET_SERVICE_ACCOUNT', z.string().min(1).optional()),
+      apiUrl: env('GOOGLE_WALLET_API_URL', z.string().url().optional()),
+      tokenUrl: env('GOOGLE_OAUTH_TOKEN_URL', z.string().url().optional()),
+    }),
+    /** Concurrent pushes (APNs streams, Google PATCHes) of one push chunk. */
+    pushConcurrency: env('WALLET_PUSH_CONCURRENCY', z.coerce.number().int().min(1).max(1000).default(64)),
   }),
   /** DCI registries: Steward's Ed25519 signing key and X25519 encryption key (PKCS#8 PEM or private JWK); development generates them once into the data folder. */
   dci: z.object({
@@ -147,6 +171,9 @@ export const configSchema = tree
     if (keySources === 0) fail('production needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL');
     if (!c.passLinkKey) fail('production needs PASS_LINK_KEY');
     if (!c.payloadEncryptionKey) fail('production needs PAYLOAD_ENCRYPTION_KEY');
+    if (c.callbackAllowPrivate) {
+      ctx.addIssue({ code: 'custom', path: ['callbackAllowPrivate'], message: 'true is refused in production: it turns the SSRF guard off (callbacks could reach internal services)' });
+    }
   })
   .transform(({ tracing, ...c }) => ({
     ...c,

@@ -26,7 +26,7 @@ const DCI_CODE: Record<ErrorCode, DciErrorCode> = {
   FORBIDDEN: 'err.request.forbidden',
   NOT_FOUND: 'err.request.not_found',
   CONFLICT: 'err.request.bad',
-  UNAVAILABLE: 'err.service.unavailable',
+  SERVICE_UNAVAILABLE: 'err.service.unavailable',
 };
 
 /** DCI edge: a DomainError is an ERR acknowledgement with its DCI code and HTTP status; the unexpected is logged and masked. */

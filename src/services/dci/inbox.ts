@@ -27,7 +27,7 @@ export class DciRejection extends DomainError {
     message: string,
     status = 400,
   ) {
-    super(status === 401 ? 'UNAUTHENTICATED' : status === 503 ? 'UNAVAILABLE' : 'BAD_USER_INPUT', message, undefined, { status });
+    super(status === 401 ? 'UNAUTHENTICATED' : status === 503 ? 'SERVICE_UNAVAILABLE' : 'BAD_USER_INPUT', message, undefined, { status });
   }
 }
 
