@@ -4,12 +4,12 @@ import type { Deps } from '../../deps';
 import { isRegistryKey, RegistryKey } from '../../domain/dci/registries';
 import { logger } from '../../logger';
 import { sendError } from '../http/errors';
-import { DomainError } from '../../services/errors';
+import { DomainError, ErrorCode } from '../../services/errors';
 import { recordCallback } from '../../services/dci/callbackInbox';
 import { disabilityLookup } from '../../services/dci/disability';
 import { acceptAsync, CallbackAction, DciAction, DciRejection, DisabilityLookup, receive } from '../../services/dci/inbox';
 import { dciKeys, publicJwks } from '../../services/dci/keys';
-import { ack, callbackHeader, truncate } from '../../services/dci/messages';
+import { ack, callbackHeader, ErrorCode as DciErrorCode, truncate } from '../../services/dci/messages';
 import { signEnvelope } from '../../services/dci/signature';
 import { createRecord, getRecord, updateRecord } from '../../services/dci/records';
 import { syncSearch } from '../../services/dci/searchRequests';
@@ -25,6 +25,17 @@ import { requireDciToken } from './tokenAuth';
  */
 type Handler = (registry: RegistryKey, body: unknown, tokenSender: string) => Promise<{ status: number; body: unknown }>;
 
+/** The DCI code of a refusal that is not a DciRejection (a use case's DomainError). */
+const DCI_CODE: Record<ErrorCode, DciErrorCode> = {
+  BAD_USER_INPUT: 'err.request.bad',
+  UNAUTHENTICATED: 'err.request.unauthorized',
+  FORBIDDEN: 'err.request.forbidden',
+  NOT_FOUND: 'err.request.not_found',
+  CONFLICT: 'err.request.bad',
+  SERVICE_UNAVAILABLE: 'err.service.unavailable',
+};
+const dciCodeOf = (err: DomainError) => (err instanceof DciRejection ? err.dciCode : DCI_CODE[err.code]);
+
 /** The header status_reason_code (MsgHeaderStatusReasonCode) of a refusal, where the standard has one. */
 const HEADER_REASON: Partial<Record<string, string>> = { 'err.version.not_supported': 'rjct.version.invalid' };
 
@@ -33,9 +44,10 @@ const HEADER_REASON: Partial<Record<string, string>> = { 'err.version.not_suppor
  * the sync reply envelope (`default`), so other refusals are that envelope: a signed header with
  * status `rjct` and the reason, no message, and the `errors` list.
  */
-function syncRefusal(deps: Deps, registry: RegistryKey, replyAction: string, body: unknown, err: DciRejection) {
+function syncRefusal(deps: Deps, registry: RegistryKey, replyAction: string, body: unknown, err: DomainError) {
   const keys = dciKeys(deps.config);
   const registryId = keys.registryIds[registry];
+  const code = dciCodeOf(err);
   const sender = (body as { header?: { sender_id?: unknown } } | undefined)?.header?.sender_id;
   const header = {
     ...callbackHeader({
@@ -48,21 +60,26 @@ function syncRefusal(deps: Deps, registry: RegistryKey, replyAction: string, bod
       completedCount: 0,
       encrypted: false,
     }),
-    ...(HEADER_REASON[err.code] ? { status_reason_code: HEADER_REASON[err.code] } : {}),
-    status_reason_message: truncate(`${err.code}: ${err.message}`),
+    ...(HEADER_REASON[code] ? { status_reason_code: HEADER_REASON[code] } : {}),
+    status_reason_message: truncate(`${code}: ${err.message}`),
   };
   const signature = signEnvelope(header, undefined, { privateKey: keys.signing.privateKey, kidId: `${registryId}|${keys.signing.kid}|ed25519` });
-  return { signature, header, errors: [{ code: err.code, message: truncate(err.message) }] };
+  return { signature, header, errors: [{ code, message: truncate(err.message) }] };
 }
 
-function reply(res: Response, err: unknown, sync?: () => unknown): void {
-  if (err instanceof DciRejection) {
-    logger.info({ code: err.code, reason: err.message }, 'DCI request refused');
-    if (sync && ![401, 403, 500].includes(err.httpStatus)) {
-      res.status(err.httpStatus).json(sync());
+/**
+ * DCI edge: a DomainError is an ERR acknowledgement with its DCI code and HTTP status (on sync
+ * paths, other than 401/403/500, the refusal envelope); the unexpected is logged and masked.
+ */
+function reply(res: Response, err: unknown, sync?: (err: DomainError) => unknown): void {
+  if (err instanceof DomainError) {
+    const code = dciCodeOf(err);
+    logger.info({ code, reason: err.message }, 'DCI request refused');
+    if (sync && ![401, 403, 500].includes(err.status)) {
+      res.status(err.status).json(sync(err));
       return;
     }
-    res.status(err.httpStatus).json(ack('ERR', undefined, { code: err.code, message: err.message }));
+    res.status(err.status).json(ack('ERR', undefined, { code, message: err.message }));
     return;
   }
   logger.error({ err }, 'DCI request failed');
@@ -86,7 +103,7 @@ export function dciRouter(deps: Deps): express.Router {
       next(isRegistryKey(registry) && registries.includes(registry) ? undefined : 'route');
     };
     const refuse = (req: Request, res: Response, err: unknown) =>
-      reply(res, err, replyAction && err instanceof DciRejection ? () => syncRefusal(deps, req.params.registry as RegistryKey, replyAction, req.body, err) : undefined);
+      reply(res, err, replyAction ? (e) => syncRefusal(deps, req.params.registry as RegistryKey, replyAction, req.body, e) : undefined);
     // Unparsable or oversized bodies get the path's refusal, like any bad message.
     const body = (req: Request, res: Response, next: NextFunction) =>
       json(req, res, (err?: Error & { type?: string; status?: number }) => {
