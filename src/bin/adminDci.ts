@@ -86,7 +86,7 @@ export const DCI_COMMANDS: Command[] = [
     'new-client': z.boolean().optional(),
     ...tokenFlags,
     as: registryFlag.optional(),
-    }, async (f, config) => {
+  }, async (f, config) => {
     const credentials = peerCredentialsOf(f);
     await withDb(config, async (db) => {
       const r = await registerSender(db, {
@@ -132,7 +132,7 @@ export const DCI_COMMANDS: Command[] = [
     end: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
     'callback-base': urlFlag.optional(),
     ...tokenFlags,
-    }, async (f, config) => {
+  }, async (f, config) => {
     const credentials = peerCredentialsOf(f);
     await withDb(config, async (db) => {
       if (credentials) await savePeerCredentials(db, { peerId: f['peer-id'], registry: f.as, ...credentials });
@@ -152,7 +152,7 @@ export const DCI_COMMANDS: Command[] = [
     'peer-id': senderIdSchema,
     code: z.string({ error: 'is required (subscription codes, comma-separated)' }).transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean)),
     'callback-base': urlFlag.optional(),
-    }, async (f, config) => {
+  }, async (f, config) => {
     await withDb(config, async (db) => {
       printAck(await sendDciRequest(db, config, { registry: f.as, to: f.to, peerId: f['peer-id'], action: 'unsubscribe', message: unsubscribeMessage(f.code), callbackBase: f['callback-base'] }));
     });
