@@ -52,7 +52,8 @@ export default async function globalSetup(): Promise<void> {
       stops.push(() => pg.stop());
       return pg.url;
     })(),
-    bundleWorkflows({ info() {}, warn: log, error: log, debug() {}, trace() {}, log() {} }),
+    // Steward's workflows plus the test-only ones (test/workflows: scheduledPing).
+    bundleWorkflows({ info() {}, warn: log, error: log, debug() {}, trace() {}, log() {} }, require.resolve('../workflows')),
   ]);
 
   const db = createDb(databaseUrl);
