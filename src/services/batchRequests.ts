@@ -3,6 +3,7 @@ import type { Db } from '../db/knex';
 import { enqueueCallback } from './callbacks/deliveries';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
+import { enqueueNotification } from './notificationOutbox';
 import { getOrganisation } from './organisations';
 
 /**
@@ -221,8 +222,8 @@ export async function completeBatch(
     if (callbackId) {
       await enqueueCallback(trx, { id: callbackId, organisationId: org!.id, kind: `${kind}.result`, url: org!.callback_url!, signing: 'standard-webhooks', payload });
     } else {
-      await trx('notification_outbox').insert({
-        organisation_id: request.organisation_id,
+      await enqueueNotification(trx, {
+        organisationId: request.organisation_id,
         channel: 'Email',
         recipient: request.job_issuer,
         subject: `${label} ${requestId}: ${request.success_count} succeeded, ${request.failure_count} failed`,

@@ -11,10 +11,11 @@ import {
 } from '../../domain/asyncIssuance';
 import { validatePassDetails } from '../../domain/passDetails';
 import { recordAudit } from '../../services/audit';
+import { enqueueNotification } from '../../services/notificationOutbox';
 import { DomainError } from '../../services/errors';
-import { PassDesignRow } from '../../services/passDesigns';
+import { getPassDesignById } from '../../services/passDesigns';
 import type { PassLinks } from '../../services/passLinks';
-import { createPasses } from '../../services/passes';
+import { distributeOnePass } from '../../services/distribution';
 import type { ClaimSecrets } from './claimSecrets';
 import type { AsyncIssuanceRow } from './requests';
 
@@ -61,23 +62,21 @@ async function communicate(
   recipient: string,
   message: { subject: string | null; body: string },
 ): Promise<void> {
-  const [outbox] = await trx('notification_outbox')
-    .insert({
-      organisation_id: r.organisation_id,
-      channel: channel === 'EMAIL' ? 'Email' : 'SMS',
-      recipient,
-      subject: message.subject,
-      body: message.body,
-      reference: r.id,
-    })
-    .returning('id');
+  const outboxId = await enqueueNotification(trx, {
+    organisationId: r.organisation_id,
+    channel: channel === 'EMAIL' ? 'Email' : 'SMS',
+    recipient,
+    subject: message.subject,
+    body: message.body,
+    reference: r.id,
+  });
   await trx('async_issuance_communications').insert({
     request_id: r.id,
     send_key: sendKey,
     channel,
     purpose,
     status: 'SENT',
-    outbox_id: outbox.id,
+    outbox_id: outboxId,
     sent_at: trx.fn.now(),
   });
 }
@@ -188,10 +187,7 @@ export async function issue(db: Db, links: PassLinks, requestId: string): Promis
   return db.transaction(async (trx) => {
     const r = await lockRequest(trx, requestId);
     if (r.status !== 'PENDING') return r.status;
-    const design: PassDesignRow = await trx('pass_designs as d')
-      .join('serial_sequences as s', 's.id', 'd.serial_sequence_id')
-      .where('d.id', r.pass_design_id)
-      .first('d.*', 's.prefix as serial_prefix');
+    const design = await getPassDesignById(trx, r.pass_design_id);
     const now = new Date();
     const details = validatePassDetails(
       { externalReferenceID: r.pass_external_reference_id, dynamicFields: r.pass_dynamic_fields },
@@ -205,32 +201,9 @@ export async function issue(db: Db, links: PassLinks, requestId: string): Promis
     const org = await trx('organisations').where({ id: r.organisation_id }).first('price_per_pass');
     try {
       // A savepoint: a refused pass (e.g. an exhausted serial sequence) leaves the request to be failed.
-      const passId = await trx.transaction(async (sp) => {
-        const [distribution] = await sp('distribution_requests')
-          .insert({
-            organisation_id: r.organisation_id,
-            pass_design_id: design.id,
-            pass_design_title: design.title,
-            pass_type: design.pass_type,
-            is_batch_request: false,
-            batch_count: 1,
-            job_issuer: r.created_by,
-            status: 'Complete',
-            success_count: 1,
-            failure_count: 0,
-            price_per_pass: org.price_per_pass,
-            projected_cost: org.price_per_pass,
-          })
-          .returning('id');
-        const [pass] = await createPasses(
-          sp,
-          links,
-          { design, distributionRequestId: distribution.id, actor: r.created_by, linkStartTime: null, linkEndTime: null },
-          [details.value],
-        );
-        const row = await sp('passes').where({ serial_number: pass.serialNumber }).first('id');
-        return row.id as string;
-      });
+      const { passId } = await trx.transaction((sp) =>
+        distributeOnePass(sp, links, { org: r.organisation_id, email: r.created_by }, { design, org }, details.value),
+      );
       await finalise(trx, r, { status: 'COMPLETED', issuance_pass_id: passId, issued_at: trx.fn.now() });
       await recordAudit(trx, {
         organisationId: r.organisation_id,

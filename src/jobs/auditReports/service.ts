@@ -6,6 +6,7 @@ import { AuditCategory, recordAudit } from '../../services/audit';
 import { writeCsvGzip } from '../../services/csvFiles';
 import { DomainError } from '../../services/errors';
 import type { FileStore } from '../../services/files';
+import { enqueueNotification } from '../../services/notificationOutbox';
 import { startAuditLogReport } from './client';
 
 export const AUDIT_CATEGORIES: AuditCategory[] = [
@@ -90,8 +91,8 @@ export async function buildAuditLogReport(db: Db, files: FileStore, reportId: st
     const file = await files.store(trx, { organisationId: report.organisation_id, kind: 'audit-log-report', filename: `audit-log-${reportId}.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content });
     await trx('reporting_requests').where({ id: reportId }).update({ status: 'complete', file_id: file.id, row_count: rows, last_modified: trx.fn.now() });
     for (const to of report.email_addresses as string[]) {
-      await trx('notification_outbox').insert({
-        organisation_id: report.organisation_id,
+      await enqueueNotification(trx, {
+        organisationId: report.organisation_id,
         channel: 'Email',
         recipient: to,
         subject: `Audit Log report ${reportId} is ready (${rows} events)`,

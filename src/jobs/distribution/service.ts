@@ -19,7 +19,7 @@ import {
 import { writeCsvGzip } from '../../services/csvFiles';
 import { checkLinkWindow, distributionTarget, insertDistributionRequest } from '../../services/distribution';
 import type { FileStore } from '../../services/files';
-import type { PassDesignRow } from '../../services/passDesigns';
+import { getPassDesignById } from '../../services/passDesigns';
 import type { PassLinks } from '../../services/passLinks';
 import { createPasses, toFailureListItem, toSuccessListItem } from '../../services/passes';
 
@@ -86,10 +86,7 @@ export async function processDistributionChunk(
   let earliestExpiryMs: number | null = null;
   await db.transaction(async (trx) => {
     const request = await trx('distribution_requests').where({ id: requestId }).first();
-    const design: PassDesignRow = await trx('pass_designs as d')
-      .join('serial_sequences as s', 's.id', 'd.serial_sequence_id')
-      .where('d.id', request.pass_design_id)
-      .first('d.*', 's.prefix as serial_prefix');
+    const design = await getPassDesignById(trx, request.pass_design_id);
     const rows = await claimPendingRows<unknown>(trx, 'distribution', requestId, size);
     if (!rows.length) return;
 
