@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { startEmbeddedPostgres } from '../../src/dev/embeddedPostgres';
 import { startLocalTemporal } from '../../src/dev/localTemporal';
-import { resolveTimeSkippingServer } from '../../src/dev/timeSkippingServer';
+import { prepareClassArchive, resolveTimeSkippingServer } from '../../src/dev/timeSkippingServer';
 import { bundleWorkflows } from '../../src/temporal/worker';
 import { freePort } from '../../src/dev/freePort';
 
@@ -34,7 +34,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.CALLBACK_ALLOW_PRIVATE = 'true';
 
   const [testServer, temporalAddress, databaseUrl, bundle] = await Promise.all([
-    resolveTimeSkippingServer(log),
+    resolveTimeSkippingServer(log).then(async (server) => {
+      await prepareClassArchive(server, log);
+      return server;
+    }),
     (async () => {
       if (process.env.TEMPORAL_ADDRESS) return process.env.TEMPORAL_ADDRESS;
       const temporal = await startLocalTemporal({ log });
