@@ -9,6 +9,7 @@ import { createDciActivities } from '../src/jobs/dci/activities';
 import { createForgetActivities } from '../src/jobs/forget/activities';
 import { createConsumerDeletionActivities } from '../src/jobs/consumerDeletion/activities';
 import { createAuditReportActivities } from '../src/jobs/auditReports/activities';
+import { createNotificationActivities } from '../src/jobs/notifications/activities';
 
 /**
  * Every activity Steward registers (the worker's entry point), closed over the shared
@@ -27,6 +28,7 @@ export function createActivities(deps: Deps) {
     ...createForgetActivities(deps),
     ...createConsumerDeletionActivities(deps),
     ...createAuditReportActivities(deps),
+    ...createNotificationActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

@@ -12,6 +12,8 @@ import * as invoices from './20261129000031_invoices';
 import * as wallet from './20261129000040_wallet';
 import * as gdpr from './20261129000050_gdpr';
 import * as reportingRequests from './20261129000051_reporting_requests';
+import * as walletPasses from './20261202030001_wallet_passes';
+import * as notifications from './20261202040001_notifications';
 import * as scheduledInvalidationPasses from './20261202010000_scheduled_invalidation_passes';
 
 /**
@@ -32,6 +34,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000040_wallet': wallet,
   '20261129000050_gdpr': gdpr,
   '20261129000051_reporting_requests': reportingRequests,
+  '20261202030001_wallet_passes': walletPasses,
+  '20261202040001_notifications': notifications,
   '20261202010000_scheduled_invalidation_passes': scheduledInvalidationPasses,
 };
 

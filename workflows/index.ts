@@ -14,3 +14,4 @@ export { dciSearch, dciSubscribe, dciSubscription, dciUnsubscribe, dciTxnStatus 
 export { forgetPass } from '../src/jobs/forget/workflow';
 export { consumerDeletion, consumerOperationsCleanup } from '../src/jobs/consumerDeletion/workflow';
 export { auditLogReport } from '../src/jobs/auditReports/workflow';
+export { notificationDelivery } from '../src/jobs/notifications/workflow';

@@ -6,7 +6,8 @@ import { AuditCategory, recordAudit } from '../../services/audit';
 import { writeCsvGzip } from '../../services/csvFiles';
 import { DomainError } from '../../services/errors';
 import type { FileStore } from '../../services/files';
-import { enqueueNotification } from '../../services/notificationOutbox';
+import { dispatchKeys } from '../../notifications/keys';
+import { enqueueNotifications } from '../../notifications/outbox';
 import { startAuditLogReport } from './client';
 
 export const AUDIT_CATEGORIES: AuditCategory[] = [
@@ -90,16 +91,20 @@ export async function buildAuditLogReport(db: Db, files: FileStore, reportId: st
     if (locked.status === 'complete') return;
     const file = await files.store(trx, { organisationId: report.organisation_id, kind: 'audit-log-report', filename: `audit-log-${reportId}.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content });
     await trx('reporting_requests').where({ id: reportId }).update({ status: 'complete', file_id: file.id, row_count: rows, last_modified: trx.fn.now() });
-    for (const to of report.email_addresses as string[]) {
-      await enqueueNotification(trx, {
+    const body = `Download: ${file.url}\nThe link expires on ${file.expiresAt.toISOString()} and needs a sign-in to the organisation.`;
+    await enqueueNotifications(
+      trx,
+      (report.email_addresses as string[]).map((to) => ({
         organisationId: report.organisation_id,
-        channel: 'Email',
+        channel: 'Email' as const,
         recipient: to,
-        subject: `Audit Log report ${reportId} is ready (${rows} events)`,
-        body: `Download: ${file.url}\nThe link expires on ${file.expiresAt.toISOString()} and needs a sign-in to the organisation.`,
+        kind: 'report' as const,
+        dispatchKey: dispatchKeys.report(reportId),
         reference: reportId,
-      });
-    }
+        subject: `Audit Log report ${reportId} is ready (${rows} events)`,
+        body,
+      })),
+    );
   });
   return { rows };
 }

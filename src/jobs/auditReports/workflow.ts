@@ -1,5 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { AuditReportActivities } from './activities';
+import { dispatchKeys } from '../../notifications/keys';
+import { startNotificationDelivery } from '../notifications/workflow';
 
 const { buildAuditLogReport } = proxyActivities<AuditReportActivities>({
   startToCloseTimeout: '10 minutes',
@@ -8,5 +10,7 @@ const { buildAuditLogReport } = proxyActivities<AuditReportActivities>({
 
 /** generateAuditLogReport's job (workflow ID audit-report-<reportId>): the CSV, the link, the emails. */
 export async function auditLogReport(input: { reportId: string }): Promise<{ rows: number }> {
-  return buildAuditLogReport(input.reportId);
+  const r = await buildAuditLogReport(input.reportId);
+  await startNotificationDelivery(dispatchKeys.report(input.reportId));
+  return r;
 }

@@ -3,6 +3,8 @@ import type { InvalidationActivities } from './activities';
 import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
 import { runChunks } from '../chunks';
+import { startNotificationDelivery } from '../notifications/workflow';
+import { dispatchKeys } from '../../notifications/keys';
 
 const { processInvalidationChunk } = proxyActivities<InvalidationActivities>({
   startToCloseTimeout: '30 seconds',
@@ -37,6 +39,7 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
   let callback = 'none';
   if (input.batch) {
     const { callbackId } = await finalizeInvalidation(input.requestId, Date.now());
+    await startNotificationDelivery(dispatchKeys.results('invalidation', input.requestId));
     if (callbackId) callback = await deliverCallbackWithRetries(callbackId);
   }
   let expired = 0;
