@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signDciSenderToken } from '../src/auth/issuerTokens';
 import { peakRssMb } from '../src/dev/workerProcess';
-import { requestWorkflowId } from '../src/domain/dci/workflowIds';
+import { requestWorkflowId } from '../src/jobs/dci/client';
 import { generateRecords } from '../src/services/dci/generate';
 import { dciKeys } from '../src/services/dci/keys';
 import { upsertRecords } from '../src/services/dci/records';
