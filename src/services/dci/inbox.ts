@@ -5,6 +5,7 @@ import type { Deps } from '../../deps';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 import { DciRequestAction, requestWorkflowId } from '../../domain/dci/workflowIds';
 import { checkCallbackUrl } from '../callbacks/addressGuard';
+import { DomainError, invalid } from '../errors';
 import { decryptMessage, EncryptionError } from './encryption';
 import { DciKeyError, dciKeys } from './keys';
 import { DCI_VERSION, ErrorCode } from './messages';
@@ -19,13 +20,14 @@ import { envelopeDigest, verifyEnvelope } from './signature';
  */
 export type DciAction = DciRequestAction;
 
-export class DciRejection extends Error {
+/** A refused DCI request: a DomainError carrying the standard's own `err.*` code and HTTP status. */
+export class DciRejection extends DomainError {
   constructor(
-    readonly code: ErrorCode,
+    readonly dciCode: ErrorCode,
     message: string,
-    readonly httpStatus = 400,
+    status = 400,
   ) {
-    super(message);
+    super(status === 401 ? 'UNAUTHENTICATED' : status === 503 ? 'SERVICE_UNAVAILABLE' : 'BAD_USER_INPUT', message, undefined, { status });
   }
 }
 
@@ -90,12 +92,8 @@ export interface Received<A extends DciAction = DciAction> {
   senderUri?: string;
 }
 
-const zodPath = (root: string, issue: z.core.$ZodIssue) =>
-  [root, ...issue.path].reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-
-function zodMessage(root: string, error: z.ZodError): string {
-  return error.issues.slice(0, 5).map((i) => `${zodPath(root, i)}: ${i.message}`).join('; ');
-}
+/** The first broken rules of a message part, fields in the standard's JSON-path style. */
+const zodMessage = (root: string, error: z.ZodError) => invalid(error, root, { style: 'brackets', limit: 5 }).message;
 
 export async function receive<A extends DciAction>(deps: Deps, registry: RegistryKey, action: A, body: unknown, opts: { callback: boolean }): Promise<Received<A>> {
   const envelope = body as { signature?: unknown; header?: unknown; message?: unknown };
