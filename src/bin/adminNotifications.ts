@@ -35,19 +35,16 @@ export const NOTIFICATION_COMMANDS: Command[] = [
     const r = await withDb(config, (db) => withTemporal(config, (client) => retryNotifications(db, client, config.temporal.taskQueue, target)));
     console.log(`${r.messages} message(s) queued again; delivery run(s): ${r.runs.join(', ') || '(none)'}`);
   }),
-  command(`user add --org <id> --email <email> --roles <${RESULT_ROLES.join(',')}>`, "adds an organisation user (or changes its roles): users with these roles get batch results by email", { org: orgIdSchema, email: userEmailSchema, roles: rolesSchema },
-    async (f, config) => {
+  command(`user add --org <id> --email <email> --roles <${RESULT_ROLES.join(',')}>`, 'adds an organisation user (or changes its roles): users with these roles get batch results by email', { org: orgIdSchema, email: userEmailSchema, roles: rolesSchema }, async (f, config) => {
     const u = await withDb(config, (db) => addOrganisationUser(db, f.org, f.email, f.roles));
     console.log(`User ${u.email} of ${u.organisation_id}: ${u.roles.join(', ')}`);
   }),
-  command('user remove --org <id> --email <email>', 'removes an organisation user', { org: orgIdSchema, email: userEmailSchema },
-    async (f, config) => {
+  command('user remove --org <id> --email <email>', 'removes an organisation user', { org: orgIdSchema, email: userEmailSchema }, async (f, config) => {
     const removed = await withDb(config, (db) => removeOrganisationUser(db, f.org, f.email));
     if (!removed) throw new UsageError(`--email: ${f.email} is not a user of ${f.org}`);
     console.log(`Removed ${f.email} from ${f.org}`);
   }),
-  command('user list --org <id>', "an organisation's users and their roles", { org: orgIdSchema },
-    async (f, config) => {
+  command('user list --org <id>', "an organisation's users and their roles", { org: orgIdSchema }, async (f, config) => {
     const users = await withDb(config, (db) => listOrganisationUsers(db, f.org));
     if (!users.length) console.log(`No users in ${f.org} (results go to the job's issuer only).`);
     for (const u of users) console.log(`${u.email}  ${u.roles.join(',')}`);
