@@ -1,6 +1,11 @@
 import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { stringify } from 'csv-stringify/sync';
+import type { Knex } from 'knex';
+import { copyQueryOut } from '../db/copy';
+import type { Db } from '../db/knex';
 
 /** Renders one CSV cell: lists joined with ";", maps as JSON, times as RFC 3339. */
 function cell(v: unknown): string {
@@ -35,3 +40,27 @@ export async function writeCsvGzip(columns: readonly string[], rows: AsyncIterab
   await ended;
   return Buffer.concat(chunks);
 }
+
+/**
+ * A query's rows as a gzip-compressed CSV with a header (its column aliases), streamed by
+ * PostgreSQL's COPY TO STDOUT straight into gzip: no row passes through a JavaScript object.
+ * Cells are rendered as `cell` renders them, by the SQL fragments below.
+ */
+export async function copyCsvGzip(db: Db, sql: string, bindings: readonly Knex.RawBinding[]): Promise<Buffer> {
+  const gzip = zlib.createGzip();
+  const chunks: Buffer[] = [];
+  const collected = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await Promise.all([copyQueryOut(db, sql, bindings, gzip), pipeline(gzip, collected)]);
+  return Buffer.concat(chunks);
+}
+
+/** SQL rendering a timestamptz as RFC 3339 in UTC with milliseconds (Date.toISOString). */
+export const sqlIsoTime = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** SQL rendering a text[] as its items joined with ";". */
+export const sqlList = (expr: string) => `array_to_string(${expr}, ';')`;

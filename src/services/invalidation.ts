@@ -6,8 +6,8 @@ import { startJob } from '../temporal/jobs';
 import { keysetPage, KeysetCursor } from '../db/pagination';
 import { invalidationRefusal } from '../domain/invalidation';
 import { recordAudit } from './audit';
-import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
-import { writeCsvGzip } from './csvFiles';
+import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, resultLinks, stageRows, StagedRow } from './batchRequests';
+import { copyCsvGzip, sqlIsoTime } from './csvFiles';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
 import { expirePassesNow } from './passExpiry';
@@ -131,8 +131,19 @@ export async function finalizeInvalidation(db: Db, files: FileStore, requestId: 
     'invalidation',
     requestId,
     async () => ({
-      success: await writeCsvGzip(['serialNumber', 'expiryTime'], rowPages(db, 'invalidation', requestId, scheduled ? 'scheduled' : 'success', (r) => ({ serialNumber: r.serial_number, expiryTime: request.expiry_time }))),
-      failure: await writeCsvGzip(['serialNumber', 'error'], rowPages(db, 'invalidation', requestId, 'failure', (r) => ({ serialNumber: r.serial_number ?? r.raw.serialNumber ?? '', error: r.error }))),
+      success: await copyCsvGzip(
+        db,
+        `SELECT r.serial_number AS "serialNumber", ${sqlIsoTime('q.expiry_time')} AS "expiryTime"
+           FROM invalidation_rows r JOIN invalidation_requests q ON q.id = r.request_id
+          WHERE r.request_id = ? AND r.status = ? ORDER BY r.row_number`,
+        [requestId, scheduled ? 'scheduled' : 'success'],
+      ),
+      failure: await copyCsvGzip(
+        db,
+        `SELECT coalesce(r.serial_number, r.raw->>'serialNumber', '') AS "serialNumber", r.error
+           FROM invalidation_rows r WHERE r.request_id = ? AND r.status = 'failure' ORDER BY r.row_number`,
+        [requestId],
+      ),
     }),
     scheduled ? 'Scheduled' : 'Complete',
   );

@@ -1,0 +1,41 @@
+import type { Db } from '../src/db/knex';
+
+/**
+ * PostgreSQL's own floor for writing a batch's rows, timed in the same run as the job it judges:
+ * `bare`, COPY of the uploaded CSV into a text table without indexes (what the bench printed first);
+ * `shaped`, COPY of the rows the job wrote into a table `LIKE <table> INCLUDING ALL` (same
+ * columns, defaults and indexes), the floor the issue's 10x goal is set against.
+ */
+export interface Floors {
+  bareMs: number;
+  shapedMs: number;
+}
+
+const elapsed = async (work: () => Promise<unknown>) => {
+  const t0 = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+};
+
+export async function copyFloors(
+  db: Db,
+  o: { csvPath: string; csvColumns: number; scratch: string; table: string; where: string; bindings: string[] },
+): Promise<Floors> {
+  const cols = Array.from({ length: o.csvColumns }, (_, i) => `c${i} text`).join(', ');
+  await db.raw(`DROP TABLE IF EXISTS floor_bare; CREATE TABLE floor_bare (${cols})`);
+  const bareMs = await elapsed(() => db.raw(`COPY floor_bare FROM '${o.csvPath}' WITH (FORMAT csv, HEADER true)`));
+
+  // The job's own rows, exported (untimed) then copied into an empty table shaped like theirs.
+  const dump = `${o.scratch}/floor-${o.table}.copy`;
+  await db.raw(`COPY (${db.raw(`SELECT * FROM ${o.table} WHERE ${o.where}`, o.bindings).toQuery()}) TO '${dump}'`);
+  await db.raw(`DROP TABLE IF EXISTS floor_shaped; CREATE TABLE floor_shaped (LIKE ${o.table} INCLUDING ALL)`);
+  const shapedMs = await elapsed(() => db.raw(`COPY floor_shaped FROM '${dump}'`));
+  await db.raw('DROP TABLE floor_bare; DROP TABLE floor_shaped');
+  return { bareMs, shapedMs };
+}
+
+export function printFloors(label: string, wallSeconds: number, f: Floors): void {
+  console.log(`PostgreSQL COPY floors (same run):`);
+  console.log(`  bare text table, the uploaded CSV:          ${(f.bareMs / 1000).toFixed(2)} s  → ${label}/COPY = ${(wallSeconds / (f.bareMs / 1000)).toFixed(1)}x`);
+  console.log(`  LIKE ... INCLUDING ALL, the rows written:   ${(f.shapedMs / 1000).toFixed(2)} s  → ${label}/COPY = ${(wallSeconds / (f.shapedMs / 1000)).toFixed(1)}x (goal ≤ 10x)`);
+}
