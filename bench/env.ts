@@ -9,7 +9,7 @@ import type { Deps } from '../src/deps';
 import { startEmbeddedPostgres } from '../src/dev/embeddedPostgres';
 import { freePort } from '../src/dev/freePort';
 import { startLocalTemporal } from '../src/dev/localTemporal';
-import { API_ENTRY, WorkerProcess } from '../src/dev/workerProcess';
+import { ApiProcess, ServiceProcess, WorkerProcess } from '../src/dev/workerProcess';
 import { installTemporalRuntime } from '../src/temporal/runtime';
 import { bundleWorkflows } from '../src/temporal/worker';
 
@@ -18,7 +18,7 @@ export interface BenchEnv {
   baseUrl: string;
   scratch: string;
   /** The API as its own process (`npm run api`), so its memory can be measured. */
-  api: WorkerProcess;
+  api: ServiceProcess;
   workers: WorkerProcess[];
   /** Starts one more worker process on the same task queue. */
   addWorker(): Promise<WorkerProcess>;
@@ -55,7 +55,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const config = loadConfig();
   const deps = await buildDeps(config, { databaseUrl: pg.url, temporalAddress: temporal.address });
   const port = await freePort();
-  const api = new WorkerProcess({ PORT: String(port) }, API_ENTRY);
+  const api = new ApiProcess({ PORT: String(port) });
   await api.start();
   const workers: WorkerProcess[] = [];
   const addWorker = async () => {

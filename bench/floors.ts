@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { Db } from '../src/db/knex';
 
 /**
@@ -25,17 +29,31 @@ export async function copyFloors(
   await db.raw(`DROP TABLE IF EXISTS floor_bare; CREATE TABLE floor_bare (${cols})`);
   const bareMs = await elapsed(() => db.raw(`COPY floor_bare FROM '${o.csvPath}' WITH (FORMAT csv, HEADER true)`));
 
-  // The job's own rows, exported (untimed) then copied into an empty table shaped like theirs.
+  // The job's own rows, exported (untimed) then copied into an empty table shaped like theirs, from
+  // this process (COPY FROM STDIN, as the staging does: the server may not read our files).
   const dump = `${o.scratch}/floor-${o.table}.copy`;
-  await db.raw(`COPY (${db.raw(`SELECT * FROM ${o.table} WHERE ${o.where}`, o.bindings).toQuery()}) TO '${dump}'`);
-  await db.raw(`DROP TABLE IF EXISTS floor_shaped; CREATE TABLE floor_shaped (LIKE ${o.table} INCLUDING ALL)`);
-  const shapedMs = await elapsed(() => db.raw(`COPY floor_shaped FROM '${dump}'`));
+  const conn = (await db.client.acquireConnection()) as PoolClient;
+  try {
+    const select = db.raw(`SELECT * FROM ${o.table} WHERE ${o.where}`, o.bindings).toQuery();
+    await pipeline(conn.query(copyTo(`COPY (${select}) TO STDOUT`)), fs.createWriteStream(dump));
+    await conn.query(`DROP TABLE IF EXISTS floor_shaped; CREATE TABLE floor_shaped (LIKE ${o.table} INCLUDING ALL)`);
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
+  const shapedMs = await elapsed(async () => {
+    const c = (await db.client.acquireConnection()) as PoolClient;
+    try {
+      await pipeline(fs.createReadStream(dump), c.query(copyFrom('COPY floor_shaped FROM STDIN')));
+    } finally {
+      await db.client.releaseConnection(c);
+    }
+  });
   await db.raw('DROP TABLE floor_bare; DROP TABLE floor_shaped');
   return { bareMs, shapedMs };
 }
 
 export function printFloors(label: string, wallSeconds: number, f: Floors): void {
   console.log(`PostgreSQL COPY floors (same run):`);
-  console.log(`  bare text table, the uploaded CSV:          ${(f.bareMs / 1000).toFixed(2)} s  → ${label}/COPY = ${(wallSeconds / (f.bareMs / 1000)).toFixed(1)}x`);
-  console.log(`  LIKE ... INCLUDING ALL, the rows written:   ${(f.shapedMs / 1000).toFixed(2)} s  → ${label}/COPY = ${(wallSeconds / (f.shapedMs / 1000)).toFixed(1)}x (goal ≤ 10x)`);
+  console.log(`  bare text table, the uploaded CSV (file):   ${(f.bareMs / 1000).toFixed(2)} s  → ${label}/COPY = ${(wallSeconds / (f.bareMs / 1000)).toFixed(1)}x`);
+  console.log(`  LIKE ... INCLUDING ALL, rows written (STDIN): ${(f.shapedMs / 1000).toFixed(2)} s  → ${label}/COPY = ${(wallSeconds / (f.shapedMs / 1000)).toFixed(1)}x (goal ≤ 10x)`);
 }
