@@ -36,7 +36,7 @@ export async function signIssuerToken(keys: JwtKeys, p: IssuerPrincipal, opts: T
 export async function verifyIssuerToken(keys: JwtKeys, token: string, opts: TokenOptions): Promise<IssuerPrincipal> {
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, keys.verify as Parameters<typeof jwtVerify>[1], { issuer: opts.issuer, audience: opts.audience, algorithms: [keys.alg] }));
+    ({ payload } = await jwtVerify(token, keys.verify as Parameters<typeof jwtVerify>[1], { issuer: opts.issuer, audience: opts.audience, algorithms: [keys.alg], requiredClaims: ['exp'] }));
   } catch {
     throw new AuthError('token is invalid or expired');
   }

@@ -43,6 +43,8 @@ export async function verifyUserToken(keys: JwtKeys, token: string, opts: TokenO
       issuer: opts.issuer,
       audience: opts.audience,
       algorithms: [keys.alg],
+      // A token without exp would never expire.
+      requiredClaims: ['exp'],
     }));
   } catch (err) {
     throw new AuthError(describeJoseError(err));
@@ -56,7 +58,9 @@ export async function verifyUserToken(keys: JwtKeys, token: string, opts: TokenO
 
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'token has expired';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${err.claim}" is invalid: ${err.reason}`;
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    return err.reason === 'missing' ? `token claim "${err.claim}" is required` : `token claim "${err.claim}" is invalid: ${err.reason}`;
+  }
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';
   if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return 'token is malformed';

@@ -6,6 +6,8 @@ export interface EmbeddedPostgresHandle {
   /** postgres:// URL of the `database` created on this cluster. */
   url: string;
   stop(): Promise<void>;
+  /** Starts the server again on the same cluster after its postmaster died (crash, immediate shutdown). */
+  restart(): Promise<void>;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -65,6 +67,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   return {
     url: embeddedPostgresUrl(opts.port, opts.database),
     stop: () => pg.stop(),
+    async restart() {
+      removeStalePid(opts.dir);
+      await pg.start();
+    },
   };
 }
 

@@ -14,30 +14,42 @@ export function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
+export interface ServiceProcessOptions {
+  /** Entry point under the repository root, e.g. `src/bin/api.ts`. */
+  entry: string;
+  /** Text of the log line that says the service is up. */
+  ready: string;
+  nodeFlags?: string[];
+}
+
 /**
- * `npm run worker` as a separate OS process (same entry point as production), so a test or benchmark can
- * kill it with SIGKILL mid-job and start another.
+ * One of Steward's entry points (`npm run worker`, `npm run api`) as a separate OS process, so a
+ * test or benchmark can kill it with SIGKILL mid-job and start another.
  */
-export class WorkerProcess {
+export class ServiceProcess {
   private child?: ChildProcess;
   output = '';
 
-  constructor(private readonly env: Record<string, string>) {}
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly opts: ServiceProcessOptions,
+  ) {}
 
-  /** Starts the worker and resolves once it polls its task queue. */
+  /** Starts the process and resolves once it logged its ready line. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'src/bin/worker.ts'], {
+    const child = spawn(process.execPath, [...(this.opts.nodeFlags ?? []), '--import', 'tsx', this.opts.entry], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'info', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     this.child = child;
+    const name = path.basename(this.opts.entry, '.ts');
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker did not start in 60 s:\n${this.output.slice(-2000)}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${this.output.slice(-2000)}`)), 60_000);
       const onData = (c: Buffer) => {
         this.output = (this.output + c.toString()).slice(-20_000);
-        if (this.output.includes('worker started')) {
+        if (this.output.includes(this.opts.ready)) {
           clearTimeout(timer);
           resolve();
         }
@@ -46,7 +58,7 @@ export class WorkerProcess {
       child.stderr!.on('data', onData);
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`worker exited with ${code}:\n${this.output.slice(-2000)}`));
+        reject(new Error(`${name} exited with ${code}:\n${this.output.slice(-2000)}`));
       });
     });
   }
@@ -55,12 +67,26 @@ export class WorkerProcess {
     return this.child?.pid;
   }
 
-  /** Kills the whole process group with SIGKILL: no shutdown, no cleanup, as a crash would. */
+  /** Kills the whole process group (SIGKILL: no shutdown, no cleanup, as a crash would) and waits for the exit. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     process.kill(-child.pid!, signal);
     await exited;
+  }
+}
+
+/** `npm run worker` as its own process; resolves `start()` once it polls its task queue. */
+export class WorkerProcess extends ServiceProcess {
+  constructor(env: Record<string, string>) {
+    super(env, { entry: 'src/bin/worker.ts', ready: 'worker started', nodeFlags: WORKER_NODE_FLAGS });
+  }
+}
+
+/** `npm run api` as its own process; resolves `start()` once it listens. */
+export class ApiProcess extends ServiceProcess {
+  constructor(env: Record<string, string>) {
+    super(env, { entry: 'src/bin/api.ts', ready: 'API listening on' });
   }
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
 import type { UploadedFile } from '../graphql/scalars';
 
 export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
@@ -13,16 +14,28 @@ function fail(res: Response, status: number, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' } }] });
 }
 
-/** Puts `value` at a dotted path such as "variables.input.file". */
+/** Keys that reach an object's prototype: a map path naming one could change every object of the process. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+const mapSchema = z.record(z.string(), z.array(z.string().min(1, 'must be a non-empty path'), { error: 'must be a list of paths' }), {
+  error: 'must be an object {"<file field>": ["variables.<path>", ...]}',
+});
+
+/**
+ * Puts `value` at a dotted path such as "variables.input.file" or "variables.files.0". Walks own
+ * properties only and refuses prototype keys, so a path can never reach anything but the operation.
+ */
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): boolean {
   const keys = dotted.split('.');
-  let node: any = target;
+  if (keys.some((k) => FORBIDDEN_KEYS.has(k))) return false;
+  let node: unknown = target;
   for (const k of keys.slice(0, -1)) {
-    if (node == null || typeof node !== 'object') return false;
-    node = node[k];
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, k)) return false;
+    node = (node as Record<string, unknown>)[k];
   }
-  if (node == null || typeof node !== 'object') return false;
-  node[keys[keys.length - 1]] = value;
+  const last = keys[keys.length - 1];
+  if (node === null || typeof node !== 'object') return false;
+  (node as Record<string, unknown>)[last] = value;
   return true;
 }
 
@@ -39,6 +52,7 @@ export function graphqlMultipart(req: Request, res: Response, next: NextFunction
 
   let operations: Record<string, unknown> | undefined;
   let map: Record<string, string[]> | undefined;
+  let mapError: string | undefined;
   const files = new Map<string, Promise<UploadedFile>>();
   let rejected = false;
   const reject = (status: number, message: string) => {
@@ -58,12 +72,23 @@ export function graphqlMultipart(req: Request, res: Response, next: NextFunction
   bb.on('field', (name, value) => {
     try {
       if (name === 'operations') operations = JSON.parse(value);
-      else if (name === 'map') map = JSON.parse(value);
+      else if (name === 'map') {
+        const parsed = mapSchema.safeParse(JSON.parse(value));
+        if (parsed.success) map = parsed.data;
+        else {
+          const issue = parsed.error.issues[0];
+          mapError = `multipart field "map"${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`;
+        }
+      }
     } catch {
       reject(400, `multipart field "${name}" is not valid JSON`);
     }
   });
   bb.on('file', (field, stream, info) => {
+    if (mapError) {
+      stream.resume();
+      return reject(400, mapError);
+    }
     if (!operations || !map) {
       stream.resume();
       return reject(400, 'multipart request: the "operations" and "map" fields must come before the files');
@@ -80,6 +105,8 @@ export function graphqlMultipart(req: Request, res: Response, next: NextFunction
   bb.on('error', (err) => reject(400, `malformed multipart request: ${(err as Error).message}`));
   bb.on('close', async () => {
     if (rejected) return;
+    if (mapError) return reject(400, mapError);
+    if (!operations || typeof operations !== 'object' || Array.isArray(operations)) return reject(400, 'multipart field "operations" must be a JSON object {query, variables}');
     if (!operations || !map) return reject(400, 'multipart request needs "operations" and "map" fields');
     try {
       for (const [field, paths] of Object.entries(map)) {

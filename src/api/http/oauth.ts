@@ -49,8 +49,13 @@ export function oauthRouter(deps: Deps): Router {
         const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
         if (colon < 0) return fail(res, 401, 'invalid_client', 'Basic credentials must be client_id:client_secret');
-        id = decodeURIComponent(decoded.slice(0, colon));
-        secret = decodeURIComponent(decoded.slice(colon + 1));
+        // RFC 6749 §2.3.1: both parts are form-urlencoded; a malformed escape is the client's mistake.
+        try {
+          id = decodeURIComponent(decoded.slice(0, colon));
+          secret = decodeURIComponent(decoded.slice(colon + 1));
+        } catch {
+          return fail(res, 401, 'invalid_client', 'Basic credentials are not form-urlencoded correctly (a "%" must start an escape such as %25)');
+        }
       }
       if (!id || !secret) return fail(res, 401, 'invalid_client', 'client_id and client_secret are required (body or HTTP Basic)');
       const issuerId = await authenticateClient(deps.db, id, secret);

@@ -1,48 +1,57 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
- * SSRF guard for outgoing callbacks: loopback, private, link-local (cloud metadata included),
+ * SSRF guard for every outgoing URL (callbacks, DCI sender URIs, and any integration that sends
+ * through postJson/guardedLookup): loopback, private, link-local (cloud metadata included),
  * carrier-grade NAT, multicast and reserved addresses are refused unless explicitly allowed.
+ *
+ * Addresses are compared as bytes (ipaddr.js), never as text, and IPv6 forms that carry an IPv4
+ * address (mapped ::ffff:a.b.c.d, RFC 6145 ::ffff:0:a.b.c.d, compatible ::a.b.c.d, NAT64
+ * 64:ff9b::/96, 6to4 2002::/16, Teredo 2001::/32) are judged by the IPv4 address inside them.
  */
-const BLOCKED_V4: [string, number][] = [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-];
+const cidrs = (list: string[]) => list.map((c) => ipaddr.parseCIDR(c));
 
-function v4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, octet) => (acc << 8) + Number(octet), 0) >>> 0;
+const BLOCKED_V4 = cidrs([
+  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
+  '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15',
+  '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
+]);
+
+const BLOCKED_V6 = cidrs([
+  '::/128', '::1/128', '100::/64', '2001:2::/48', '2001:10::/28', '2001:20::/28', '2001:db8::/32',
+  '64:ff9b:1::/48', 'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8',
+]);
+
+const v4 = (b: number[]) => new ipaddr.IPv4(b);
+
+/** The IPv4 addresses an IPv6 address stands for (tunnels, translations), by prefix. */
+function embeddedV4(ip: ipaddr.IPv6): ipaddr.IPv4[] {
+  const b = ip.toByteArray();
+  const p = ip.parts;
+  const low = v4(b.slice(12, 16));
+  if (p.slice(0, 5).every((x) => x === 0) && (p[5] === 0 || p[5] === 0xffff)) return [low]; // compatible, mapped
+  if (p.slice(0, 4).every((x) => x === 0) && p[4] === 0xffff && p[5] === 0) return [low]; // RFC 6145
+  if (p[0] === 0x64 && p[1] === 0xff9b && p.slice(2, 6).every((x) => x === 0)) return [low]; // NAT64
+  if (p[0] === 0x2002) return [v4(b.slice(2, 6))]; // 6to4
+  if (p[0] === 0x2001 && p[1] === 0) return [v4(b.slice(4, 8)), v4(b.slice(12, 16).map((x) => x ^ 0xff))]; // Teredo: server, client
+  return [];
 }
 
-function isBlockedV4(ip: string): boolean {
-  const n = v4ToInt(ip);
-  return BLOCKED_V4.some(([base, bits]) => {
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    return (n & mask) === (v4ToInt(base) & mask);
-  });
-}
-
-function isBlockedV6(ip: string): boolean {
-  const lower = ip.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return isBlockedV4(mapped[1]);
-  if (lower === '::' || lower === '::1') return true;
-  const first = parseInt(lower.split(':')[0] || '0', 16);
-  return (
-    (first & 0xfe00) === 0xfc00 || // fc00::/7 unique local
-    (first & 0xffc0) === 0xfe80 || // fe80::/10 link-local
-    (first & 0xff00) === 0xff00 || // ff00::/8 multicast
-    lower.startsWith('64:ff9b:') || // NAT64 can reach IPv4 private space
-    lower.startsWith('2001:db8:') // documentation
-  );
-}
+const inAny = (ip: ipaddr.IPv4 | ipaddr.IPv6, list: [ipaddr.IPv4 | ipaddr.IPv6, number][]) =>
+  list.some(([net, bits]) => net.kind() === ip.kind() && ip.match(net as never, bits));
 
 export function isBlockedAddress(ip: string): boolean {
-  const family = net.isIP(ip);
-  if (family === 4) return isBlockedV4(ip);
-  if (family === 6) return isBlockedV6(ip);
-  return true;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.parse(ip.replace(/^\[|\]$/g, ''));
+  } catch {
+    return true; // not an address at all: refuse rather than guess
+  }
+  if (addr.kind() === 'ipv4') return inAny(addr, BLOCKED_V4);
+  const v6 = addr as ipaddr.IPv6;
+  return inAny(v6, BLOCKED_V6) || embeddedV4(v6).some((inner) => inAny(inner, BLOCKED_V4));
 }
 
 export class BlockedAddressError extends Error {}
@@ -76,7 +85,7 @@ export function checkCallbackUrl(raw: string, allowPrivate: boolean): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BlockedAddressError(`${url.protocol} URLs are not allowed; use http or https`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowPrivate && net.isIP(host) && isBlockedAddress(host)) {
+  if (!allowPrivate && ipaddr.isValid(host) && isBlockedAddress(host)) {
     throw new BlockedAddressError(`${host} is a loopback, private, link-local or reserved address`);
   }
   if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost'))) {

@@ -18,7 +18,7 @@ export interface PostOptions {
  * POSTs a JSON body. Never follows redirects (a 3xx is just a non-2xx answer), gives up after
  * `timeoutMs`, and connects only to addresses the SSRF guard accepts, checked at connect time.
  */
-export function postJson(rawUrl: string, body: string, opts: PostOptions): Promise<PostResult> {
+export async function postJson(rawUrl: string, body: string, opts: PostOptions): Promise<PostResult> {
   const url = checkCallbackUrl(rawUrl, opts.allowPrivate);
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {

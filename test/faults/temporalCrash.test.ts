@@ -1,0 +1,39 @@
+import { createTestOrg, eventually, tokenFor } from '../helpers/harness';
+import { distributeBatch, expectDistributedOnce } from './business';
+import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
+
+/** Fault 1: the Temporal server dies (SIGKILL) in the middle of a 20,000-row batch and comes back on the same database file. */
+describe('fault: Temporal dev server SIGKILLed mid-batch', () => {
+  let c: FaultCluster;
+  beforeAll(async () => {
+    c = await startFaultCluster();
+  }, 120_000);
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('the 20,000-row batch completes exactly once after the server restarts on the same SQLite file', async () => {
+    await c.startWorker();
+    const { org, title } = await createTestOrg(c.deps, { callbackUrl: `${c.receiverUrl}/hook` });
+    const token = await tokenFor(c.deps, org.id);
+    const n = 20_000;
+    const requestId = await distributeBatch(c.baseUrl, token, title, n);
+
+    const killAt = randomBetween(1, 14_000);
+    await eventually(async () => {
+      const r = await c.deps.db('distribution_requests').where({ id: requestId }).first('processed_count');
+      return r.processed_count >= killAt ? true : undefined;
+    }, 120_000, 20);
+    await new Promise((r) => setTimeout(r, randomBetween(0, 600)));
+    const before = (await c.deps.db('distribution_requests').where({ id: requestId }).first('processed_count')).processed_count;
+    await c.temporal.kill('SIGKILL');
+    say(`Temporal SIGKILLed at ${before} of ${n} rows processed (aimed at ≥ ${killAt})`);
+    expect(before).toBeLessThan(n);
+    await new Promise((r) => setTimeout(r, 2000));
+    await c.temporal.start();
+
+    const result = await c.deps.temporal!.workflow.getHandle(`distribution-${org.id}-${requestId}`).result();
+    expect(result).toMatchObject({ total: n, processed: n, success: n, failure: 0, callback: 'delivered' });
+    await expectDistributedOnce(c.deps, c.receiver, requestId, n);
+  });
+});
