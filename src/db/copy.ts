@@ -22,7 +22,7 @@ export function copyText(v: CopyValue): string {
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Streams pages of rows into `table` (COPY FROM STDIN, text format) on the transaction's connection. */
-export async function copyRowsIn(trx: Knex.Transaction, table: string, columns: readonly string[], pages: AsyncIterable<CopyValue[][]>): Promise<void> {
+export async function copyRowsIn(trx: Knex.Transaction, table: string, columns: readonly string[], pages: AsyncIterable<CopyValue[][]> | Iterable<CopyValue[][]>): Promise<void> {
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   const sink = connection.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
   async function* lines() {
@@ -45,4 +45,9 @@ export async function copyQueryOut(db: Db, sql: string, bindings: readonly Knex.
   } finally {
     await db.client.releaseConnection(connection);
   }
+}
+
+/** A PostgreSQL text[] literal (for COPY or a ::text[] cast): every item quoted, quotes and backslashes escaped. */
+export function pgTextArray(items: readonly string[]): string {
+  return `{${items.map((i) => `"${i.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }

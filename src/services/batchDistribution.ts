@@ -1,15 +1,12 @@
 import type { Principal } from '../auth/tokens';
 import type { Db } from '../db/knex';
 import { keysetPage, KeysetCursor } from '../db/pagination';
-import { PassDetails, validatePassDetails } from '../domain/passDetails';
 import { recordAudit } from './audit';
-import { batchProgress, BatchProgress, claimPendingRows, completeBatch, findByRequestKey, resultLinks, stageRows, StagedRow } from './batchRequests';
+import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, stageRows, StagedRow } from './batchRequests';
 import { copyCsvGzip, sqlIsoTime, sqlList } from './csvFiles';
 import { checkLinkWindow, distributionTarget, insertDistributionRequest } from './distribution';
 import type { FileStore } from './files';
-import type { PassDesignRow } from './passDesigns';
 import type { PassLinks } from './passLinks';
-import { createPasses } from './passes';
 
 export interface BatchSubmission {
   title: string;
@@ -59,60 +56,6 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
 }
 
 export type DistributionProgress = BatchProgress;
-
-/**
- * Processes the next `size` pending rows of a request in ONE transaction: validation, serials,
- * passes, row results and the request's counters commit together. A chunk re-run after a crash
- * finds those rows done, so it never creates a second pass or serial.
- */
-export async function processDistributionChunk(
-  db: Db,
-  links: PassLinks,
-  requestId: string,
-  size: number,
-): Promise<DistributionProgress & { earliestExpiryMs: number | null }> {
-  let earliestExpiryMs: number | null = null;
-  await db.transaction(async (trx) => {
-    const request = await trx('distribution_requests').where({ id: requestId }).first();
-    const design: PassDesignRow = await trx('pass_designs as d')
-      .join('serial_sequences as s', 's.id', 'd.serial_sequence_id')
-      .where('d.id', request.pass_design_id)
-      .first('d.*', 's.prefix as serial_prefix');
-    const rows = await claimPendingRows<unknown>(trx, 'distribution', requestId, size);
-    if (!rows.length) return;
-    if (request.status === 'Pending') await trx('distribution_requests').where({ id: requestId }).update({ status: 'In-Progress' });
-
-    const now = new Date();
-    const valid: { rowNumber: number; details: PassDetails }[] = [];
-    const results: { n: number; status: string; error: string | null; serial: string | null; key: string | null }[] = [];
-    for (const r of rows) {
-      const v = validatePassDetails(r.raw, design.dynamic_field_keys, now);
-      if (v.ok) valid.push({ rowNumber: r.row_number, details: v.value });
-      else results.push({ n: r.row_number, status: 'failure', error: `row ${r.row_number}: ${v.error}`, serial: null, key: null });
-    }
-    const created = await createPasses(
-      trx,
-      links,
-      { design, distributionRequestId: requestId, actor: request.job_issuer, linkStartTime: request.start_time, linkEndTime: request.end_time },
-      valid.map((v) => v.details),
-    );
-    for (const v of valid) {
-      const at = v.details.expiredTimestamp?.getTime();
-      if (at !== undefined && (earliestExpiryMs === null || at < earliestExpiryMs)) earliestExpiryMs = at;
-    }
-    created.forEach((p, i) => results.push({ n: valid[i].rowNumber, status: 'success', error: null, serial: p.serialNumber, key: p.passApiKey }));
-    await trx.raw(
-      `UPDATE distribution_rows d SET status = e->>'status', error = e->>'error', serial_number = e->>'serial', pass_api_key = e->>'key'
-       FROM jsonb_array_elements(?::jsonb) e WHERE d.request_id = ? AND d.row_number = (e->>'n')::int`,
-      [JSON.stringify(results), requestId],
-    );
-    await trx('distribution_requests')
-      .where({ id: requestId })
-      .increment({ processed_count: rows.length, success_count: created.length, failure_count: rows.length - created.length })
-      .update({ updated_at: trx.fn.now() });
-  });
-  return { ...(await batchProgress(db, 'distribution', requestId)), earliestExpiryMs };
-}
 
 /** `raw->'key'` as text when it is a JSON string, else ''. */
 const rawText = (key: string) => `CASE WHEN jsonb_typeof(r.raw->'${key}') = 'string' THEN r.raw->>'${key}' ELSE '' END`;
