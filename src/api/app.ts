@@ -21,6 +21,8 @@ import { consumerOperationsRouter } from './http/consumerOperations';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
 import { walletRouter } from './http/wallet';
+import { applePassesRouter } from './http/applePasses';
+import { WalletPasses } from '../wallet/walletPasses';
 import { tracingMiddleware } from '../telemetry/tracing';
 
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
@@ -57,7 +59,10 @@ export function createApp(deps: Deps): express.Express {
   });
   if (deps.config.env === 'development') app.use(graphiqlRouter());
 
-  app.use(passDownloadRouter(deps, new PassLinks(deps.config)));
+  // Checks the pass signing configuration now: a bad certificate stops the API at start-up.
+  const wallets = new WalletPasses(deps.config, deps.db);
+  app.use(passDownloadRouter(deps, new PassLinks(deps.config), wallets));
+  app.use(applePassesRouter(wallets));
   app.use(invoicesRouter(deps));
   // Wallet events authenticate themselves (ApplePass token, Google's signature): no organisation token.
   app.use(walletRouter(deps));

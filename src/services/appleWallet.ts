@@ -25,7 +25,7 @@ export interface ApplePassRef {
 
 const unauthorised = () => new DomainError('UNAUTHENTICATED', 'requires "Authorization: ApplePass <authenticationToken>" of this pass and its pass type identifier', 'headers.authorization');
 
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const a = crypto.createHash('sha256').update(given).digest();
   const b = crypto.createHash('sha256').update(expected).digest();
   return crypto.timingSafeEqual(a, b);
@@ -83,7 +83,7 @@ export async function unregisterAppleDevice(deps: Deps, ref: ApplePassRef): Prom
 }
 
 /**
- * Serial numbers of the passes of one pass type registered on a device that changed after the tag
+ * Serial numbers of the passes of one pass type registered on a device whose update tag moved after the tag
  * (all of them without one), and the new tag: the latest change's time in microseconds since the
  * epoch (exact, so no update is skipped or repeated). Null when none changed (Apple: 204).
  */
@@ -98,8 +98,8 @@ export async function updatedAppleSerials(
     .join('passes as p', 'p.id', 'r.pass_id')
     .where({ 'r.device_library_identifier': input.deviceLibraryIdentifier, 'p.organisation_id': organisationId })
     .orderBy('p.serial_number')
-    .select('p.serial_number', deps.db.raw("(extract(epoch from p.last_modified) * 1000000)::bigint::text as tag"));
-  if (input.passesUpdatedSince) q.whereRaw("p.last_modified > timestamptz 'epoch' + (?::bigint * interval '1 microsecond')", [input.passesUpdatedSince]);
+    .select('p.serial_number', deps.db.raw("(extract(epoch from p.pass_updated_at) * 1000000)::bigint::text as tag"));
+  if (input.passesUpdatedSince) q.whereRaw("p.pass_updated_at > timestamptz 'epoch' + (?::bigint * interval '1 microsecond')", [input.passesUpdatedSince]);
   const rows: { serial_number: string; tag: string }[] = await q;
   if (!rows.length) return null;
   const lastUpdated = rows.map((r) => BigInt(r.tag)).reduce((a, b) => (b > a ? b : a)).toString();

@@ -68,6 +68,6 @@ export class FileStore {
     if (exp * 1000 < Date.now()) throw new DomainError('FORBIDDEN', 'this download link has expired');
     const file = await db('stored_files').where({ id: fileId, organisation_id: organisationId }).first();
     if (!file) throw new DomainError('NOT_FOUND', 'file not found');
-    return file as { filename: string; content_type: string; content: Buffer; content_encoding: string };
+    return file as { kind: string; filename: string; content_type: string; content: Buffer; content_encoding: string };
   }
 }

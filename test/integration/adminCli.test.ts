@@ -51,6 +51,17 @@ describe('admin CLI: org, design, token', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('help lists every command of the table; a flag of another command is refused by name', async () => {
+    const help = await admin('help');
+    expect(help.code).toBe(0);
+    for (const name of ['org create', 'design create', 'token', 'callback retry', 'digital-card create', 'registry load', 'dci sender add', 'dci admin-token']) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${name}( |$)`, 'm'));
+    }
+    expect((await admin('help', 'org', 'show')).stdout).toBe('Usage: npm run admin -- org show --id <id>\n      prints an organisation, with its webhook secret\n');
+    const foreign = await admin('org', 'show', '--id', 'x1', '--title', 'T');
+    expect(foreign).toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option '--title'[\s\S]*org show --id <id>/) });
+  });
+
   it('refuses a duplicate prefix', async () => {
     const id = `cli-${crypto.randomBytes(4).toString('hex')}`;
     await admin('org', 'create', '--id', id, '--name', 'Dup');

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { ZodError } from 'zod';
 import { logger } from '../../logger';
 import { DomainError } from '../../services/errors';
+import { RETRY_AFTER_SECONDS, unavailableDependency, unavailableMessage } from '../../services/unavailable';
 
 /** A request the caller must fix: names the field and the rule it broke. */
 export function badInput(field: string, rule: string): GraphQLError {
@@ -37,6 +38,11 @@ export function toGraphQLError(err: unknown): GraphQLError {
     return new GraphQLError(err.message, { extensions: { code: err.code, ...(err.field ? { field: err.field } : {}) } });
   }
   if (err instanceof ZodError) return fromZod(err);
+  const down = unavailableDependency(err);
+  if (down) {
+    logger.warn({ err, dependency: down }, 'resolver failed: dependency unavailable');
+    return new GraphQLError(unavailableMessage(down), { extensions: { code: 'SERVICE_UNAVAILABLE', dependency: down, retryAfter: RETRY_AFTER_SECONDS } });
+  }
   logger.error({ err }, 'resolver failed');
   return new GraphQLError('internal error: the request could not be completed', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }

@@ -9,6 +9,7 @@ import {
   isObjectType,
   isScalarType,
 } from 'graphql';
+import { authorize } from '../../auth/permissions';
 import type { GraphQLContext } from './context';
 import { notImplemented, toGraphQLError } from './errors';
 import { Int64Scalar, MapScalar, TimeScalar, UploadScalar } from './scalars';
@@ -58,12 +59,21 @@ export function buildExecutableSchema(...parts: Resolvers[]): GraphQLSchema {
   }
   for (const root of [schema.getQueryType(), schema.getMutationType()]) {
     for (const field of Object.values((root as GraphQLObjectType).getFields())) {
-      if (!field.resolve) {
-        const name = field.name;
-        field.resolve = () => {
+      const name = field.name;
+      const resolve: Resolver =
+        field.resolve ??
+        (() => {
           throw notImplemented(name);
-        };
-      }
+        });
+      // Roles are checked here, once for every operation, before any resolver runs (src/auth/permissions.ts).
+      field.resolve = (source, args, ctx: GraphQLContext, info) => {
+        try {
+          authorize(ctx.principal, name);
+        } catch (err) {
+          throw toGraphQLError(err);
+        }
+        return resolve(source, args, ctx, info);
+      };
     }
   }
   return schema;

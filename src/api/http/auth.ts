@@ -1,5 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
+import { authorize } from '../../auth/permissions';
 import { AuthError, Principal, verifyUserToken } from '../../auth/tokens';
+import { DomainError } from '../../services/errors';
 import type { Deps } from '../../deps';
 import { withLogContext } from '../../logger';
 
@@ -32,5 +34,19 @@ export function requireUser(deps: Deps) {
       return next(err);
     }
     withLogContext({ organisationId: req.principal.org, user: req.principal.email }, next);
+  };
+}
+
+/** After requireUser: 403 unless the caller's roles allow `operation` (the permission table). */
+export function requirePermission(operation: string) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    try {
+      authorize(req.principal, operation);
+    } catch (err) {
+      if (!(err instanceof DomainError)) return next(err);
+      res.status(403).json({ error: err.code, message: err.message });
+      return;
+    }
+    next();
   };
 }

@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import type { Request, Response } from 'express';
+import { authorize } from '../../auth/permissions';
 import type { Deps } from '../../deps';
 import { DomainError } from '../../services/errors';
 import { FileStore } from '../../services/files';
@@ -10,6 +11,7 @@ export function fileDownloads(deps: Deps) {
   return async (req: Request, res: Response): Promise<void> => {
     try {
       const file = await files.open(deps.db, String(req.params.id), req.principal!.org, String(req.query.expires ?? ''), String(req.query.sig ?? ''));
+      authorize(req.principal, `file:${file.kind}`);
       // Stored gzip: sent as is to clients that accept it, inflated for the others.
       const gzip = file.content_encoding === 'gzip';
       const passThrough = gzip && /\bgzip\b/.test(req.header('accept-encoding') ?? '');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { getInvoice, toInvoice } from '../../services/invoices';
 import { errorBodySchema, registerRoute } from '../openapi';
-import { requireUser } from './auth';
+import { requirePermission, requireUser } from './auth';
 import { sendError } from './errors';
 
 const params = z.object({
@@ -49,7 +49,7 @@ registerRoute({
 /** GET /invoices/:invoiceNumber: what an Invoice's invoiceURL points to. */
 export function invoicesRouter(deps: Deps): Router {
   const router = Router();
-  router.get('/invoices/:invoiceNumber', requireUser(deps), async (req, res) => {
+  router.get('/invoices/:invoiceNumber', requireUser(deps), requirePermission('GET /invoices/:invoiceNumber'), async (req, res) => {
     try {
       const { invoiceNumber } = params.parse(req.params);
       const row = await getInvoice(deps.db, req.principal!.org, invoiceNumber);

@@ -1,9 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
-import { DEVICE_OSES, openPassLink, unavailableReason } from '../../services/passDownload';
+import { DEVICE_OSES, DeviceOS, openPassLink, unavailableReason } from '../../services/passDownload';
 import type { PassLinks } from '../../services/passLinks';
 import { errorBodySchema, registerRoute } from '../openapi';
+import { PKPASS_CONTENT_TYPE } from '../../wallet/apple/pkpass';
+import type { WalletPasses } from '../../wallet/walletPasses';
+import { downloadPage } from './passDownloadPage';
 import { sendError } from './errors';
 
 const query = z.object({
@@ -28,23 +31,35 @@ registerRoute({
   path: '/pass-download',
   summary: 'What a pass download link points to',
   description:
-    'Public: the link a distribution hands out (passDownloadLink) and the URL externalPassDownload returns. Tells which pass it is and whether it can be downloaded; never shows the holder\'s details. Browsers get a small HTML page, other clients JSON.',
+    'Public: the link a distribution hands out (passDownloadLink) and the URL externalPassDownload returns. An available pass goes to its wallet: `deviceOS=Apple` or an iOS user agent gets the signed `.pkpass` (application/vnd.apple.pkpass), `deviceOS=Google` or Android a 302 to the "Save to Google Wallet" link; browsers otherwise get a page with both buttons, and a client that asks for JSON (Accept: application/json) what the link points to. Never shows the holder\'s details; an unavailable pass says why.',
   tags: ['Passes'],
   auth: 'none',
   schemas: {
     query,
     responses: {
-      200: { description: 'the pass the link points to', schema: passInfo },
+      200: { description: 'the pass the link points to (JSON), the .pkpass (Apple), or the download page (HTML)', schema: passInfo },
+      302: { description: 'to https://pay.google.com/gp/v/save/<JWT> (Google)' },
       400: { description: 'details missing, invalid or tampered with', schema: errorBodySchema },
       404: { description: 'the pass no longer exists', schema: errorBodySchema },
     },
   },
 });
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** The wallet a request asks for: `deviceOS`, else the phone's own (iOS → Apple, Android → Google). */
+export function walletOf(deviceOS: DeviceOS | undefined, userAgent: string | undefined): DeviceOS | null {
+  if (deviceOS) return deviceOS;
+  if (/\b(iPhone|iPad|iPod)\b/.test(userAgent ?? '')) return 'Apple';
+  if (/\bAndroid\b/.test(userAgent ?? '')) return 'Google';
+  return null;
+}
 
-/** GET /pass-download?details=...: the public landing of a pass download link. */
-export function passDownloadRouter(deps: Deps, links: PassLinks): Router {
+/**
+ * GET /pass-download?details=...: the public landing of a pass download link. An available pass
+ * goes to its wallet: the signed .pkpass for Apple (deviceOS=Apple or an iOS browser), a redirect to
+ * the "Save to Google Wallet" link for Google (deviceOS=Google or Android); anyone else gets a page
+ * with both buttons. A client asking for JSON gets what the link points to; an unavailable pass says why.
+ */
+export function passDownloadRouter(deps: Deps, links: PassLinks, wallets: WalletPasses): Router {
   const router = Router();
   router.get('/pass-download', async (req, res) => {
     try {
@@ -59,13 +74,28 @@ export function passDownloadRouter(deps: Deps, links: PassLinks): Router {
         availableFrom: pass.availableFrom?.toISOString() ?? null,
         availableUntil: pass.availableUntil?.toISOString() ?? null,
         deviceOS: q.deviceOS ?? null,
-        wallets: q.deviceOS ? [q.deviceOS] : [...DEVICE_OSES],
+        wallets: q.deviceOS ? [q.deviceOS] : wallets.google ? [...DEVICE_OSES] : ['Apple'],
       };
       res.setHeader('Cache-Control', 'no-store');
+      const wantsJson = /json/.test(req.header('accept') ?? '') && req.accepts(['json', 'html']) === 'json';
+      const wallet = walletOf(q.deviceOS, req.header('user-agent'));
+      if (!wantsJson && !body.reason && wallet) {
+        const content = await wallets.content(pass.serialNumber);
+        if (content && wallet === 'Apple') {
+          res.type(PKPASS_CONTENT_TYPE);
+          res.setHeader('Content-Disposition', `attachment; filename="${pass.serialNumber}.pkpass"`);
+          res.setHeader('Last-Modified', content.updatedAt.toUTCString());
+          res.send(await wallets.pkpass(content));
+          return;
+        }
+        const saveLink = content && (await wallets.googleSaveLink(content));
+        if (saveLink) {
+          res.redirect(302, saveLink);
+          return;
+        }
+      }
       if (req.accepts(['json', 'html']) === 'html') {
-        res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(body.passDesignTitle)}</title></head>
-<body><h1>${escape(body.passDesignTitle)}</h1><p>Issued by ${escape(body.issuingOrganisation)} &middot; pass ${escape(body.serialNumber)}</p>
-<p>${body.reason ? escape(body.reason) : `Add it to ${body.wallets.map((w) => `${w} Wallet`).join(' or ')}.`}</p></body></html>`);
+        res.type('html').send(downloadPage(req.originalUrl, q.details, body));
         return;
       }
       res.json(body);
