@@ -13,6 +13,7 @@ import * as wallet from './20261129000040_wallet';
 import * as gdpr from './20261129000050_gdpr';
 import * as reportingRequests from './20261129000051_reporting_requests';
 import * as walletPasses from './20261202030001_wallet_passes';
+import * as notifications from './20261202040001_notifications';
 import * as dciNumberIndexes from './20261202070001_dci_number_indexes';
 import * as distributionChunks from './20261202070002_distribution_chunks';
 
@@ -35,6 +36,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000050_gdpr': gdpr,
   '20261129000051_reporting_requests': reportingRequests,
   '20261202030001_wallet_passes': walletPasses,
+  '20261202040001_notifications': notifications,
   '20261202070001_dci_number_indexes': dciNumberIndexes,
   '20261202070002_distribution_chunks': distributionChunks,
 };

@@ -3,7 +3,7 @@ import type { Db } from '../db/knex';
 import { keysetPage, KeysetCursor } from '../db/pagination';
 import { recordAudit } from './audit';
 import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, stageRows, StagedRow } from './batchRequests';
-import { copyCsvGzip, sqlIsoTime, sqlList } from './csvFiles';
+import { copyCsvGzip, sqlIsoTime, sqlList, sqlSafeText } from './csvFiles';
 import { checkLinkWindow, distributionTarget, insertDistributionRequest } from './distribution';
 import type { FileStore } from './files';
 import type { PassLinks } from './passLinks';
@@ -58,21 +58,22 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
 export type DistributionProgress = BatchProgress;
 
 /** `raw->'key'` as text when it is a JSON string, else ''. */
-const rawText = (key: string) => `CASE WHEN jsonb_typeof(r.raw->'${key}') = 'string' THEN r.raw->>'${key}' ELSE '' END`;
+const rawText = (key: string) => sqlSafeText(`CASE WHEN jsonb_typeof(r.raw->'${key}') = 'string' THEN r.raw->>'${key}' ELSE '' END`);
 /** `raw->'key'`'s string items joined with ";" when it is a JSON array, else NULL. */
 const rawList = (key: string) =>
-  `CASE WHEN jsonb_typeof(r.raw->'${key}') = 'array' THEN (SELECT coalesce(string_agg(e #>> '{}', ';' ORDER BY i), '')
-     FROM jsonb_array_elements(r.raw->'${key}') WITH ORDINALITY a(e, i) WHERE jsonb_typeof(e) = 'string') END`;
+  sqlSafeText(`CASE WHEN jsonb_typeof(r.raw->'${key}') = 'array' THEN (SELECT coalesce(string_agg(e #>> '{}', ';' ORDER BY i), '')
+     FROM jsonb_array_elements(r.raw->'${key}') WITH ORDINALITY a(e, i) WHERE jsonb_typeof(e) = 'string') END`);
 
 /**
  * Seed 003's SuccessListItem fields of each created pass, in row order (what toSuccessListItem
  * returns, rendered as the CSV cells writeCsvGzip would write).
  */
 const SUCCESS_CSV_SQL = `
-  SELECT p.dynamic_field_data::text AS "customFieldData", p.external_reference_id AS "externalReferenceID", p.payload,
-         ? || r.pass_api_key AS "passDownloadLink", r.serial_number AS "serialNumber", p.delivery_method AS "deliveryMethod",
-         p.delivery_address AS "deliveryAddress", p.delivery_salutation AS "deliverySalutation", p.delivery_name AS "deliveryName",
-         p.delivery_template AS "deliveryTemplate", ${sqlList('p.beacons')} AS beacons, ${sqlList('p.locations')} AS locations,
+  SELECT p.dynamic_field_data::text AS "customFieldData", ${sqlSafeText('p.external_reference_id')} AS "externalReferenceID",
+         ${sqlSafeText('p.payload')} AS payload, ? || r.pass_api_key AS "passDownloadLink", r.serial_number AS "serialNumber",
+         p.delivery_method AS "deliveryMethod", ${sqlSafeText('p.delivery_address')} AS "deliveryAddress",
+         ${sqlSafeText('p.delivery_salutation')} AS "deliverySalutation", ${sqlSafeText('p.delivery_name')} AS "deliveryName",
+         ${sqlSafeText('p.delivery_template')} AS "deliveryTemplate", ${sqlList('p.beacons')} AS beacons, ${sqlList('p.locations')} AS locations,
          ${sqlIsoTime('p.expired_timestamp')} AS "expiredTimestamp", r.pass_api_key AS "passApiKey"
     FROM distribution_rows r JOIN passes p ON p.serial_number = r.serial_number
    WHERE r.request_id = ? AND r.status = 'success' ORDER BY r.row_number`;
@@ -81,11 +82,11 @@ const SUCCESS_CSV_SQL = `
 const FAILURE_CSV_SQL = `
   SELECT CASE WHEN jsonb_typeof(r.raw->'dynamicFields') = 'object' THEN (r.raw->'dynamicFields')::text END AS "dynamicFieldData",
          ${rawText('externalReferenceID')} AS "externalReferenceID",
-         CASE WHEN jsonb_typeof(r.raw->'payload') = 'string' THEN r.raw->>'payload' END AS payload,
+         ${sqlSafeText(`CASE WHEN jsonb_typeof(r.raw->'payload') = 'string' THEN r.raw->>'payload' END`)} AS payload,
          coalesce(nullif(${rawText('deliveryMethod')}, ''), 'None') AS "deliveryMethod",
          ${rawText('deliveryAddress')} AS "deliveryAddress", ${rawText('deliverySalutation')} AS "deliverySalutation",
          ${rawText('deliveryName')} AS "deliveryName", ${rawText('deliveryTemplate')} AS "deliveryTemplate",
-         ${rawList('beacons')} AS beacons, ${rawList('locations')} AS locations, NULL AS "expiredTimestamp", r.error
+         ${rawList('beacons')} AS beacons, ${rawList('locations')} AS locations, NULL AS "expiredTimestamp", ${sqlSafeText('r.error')} AS error
     FROM distribution_rows r WHERE r.request_id = ? AND r.status = 'failure' ORDER BY r.row_number`;
 
 /**

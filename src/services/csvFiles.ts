@@ -63,8 +63,15 @@ export async function copyCsvGzip(db: Db, sql: string, bindings: readonly Knex.R
   return Buffer.concat(chunks);
 }
 
+/**
+ * SQL rendering a text cell as writeCsvGzip does (csv-stringify's escape_formulas, OWASP CSV
+ * injection): a leading = + - @ tab or CR gets an apostrophe in front.
+ */
+export const sqlSafeText = (expr: string) =>
+  `(CASE WHEN left(${expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || ${expr} ELSE ${expr} END)`;
+
 /** SQL rendering a timestamptz as RFC 3339 in UTC with milliseconds (Date.toISOString). */
 export const sqlIsoTime = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** SQL rendering a text[] as its items joined with ";". */
-export const sqlList = (expr: string) => `array_to_string(${expr}, ';')`;
+/** SQL rendering a text[] as its items joined with ";" (formula-escaped as one cell). */
+export const sqlList = (expr: string) => sqlSafeText(`array_to_string(${expr}, ';')`);

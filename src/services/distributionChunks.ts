@@ -7,6 +7,8 @@ import { allocateCardNumbers, formatCardNumber, SerialSequenceExhaustedError } f
 import { batchProgress, BatchProgress } from './batchRequests';
 import { DomainError, isUniqueViolation } from './errors';
 import type { PassLinks } from './passLinks';
+import type { CreatedPass } from './passes';
+import { deliveryTemplateCheck, enqueuePassDeliveries } from '../notifications/passDelivery';
 
 /**
  * One chunk of a batch distribution: the staged rows `firstRow .. firstRow + size - 1`. Chunks of
@@ -100,7 +102,8 @@ export async function processDistributionChunk(db: Db, links: PassLinks, request
   const design = await db('pass_designs as d')
     .join('serial_sequences as s', 's.id', 'd.serial_sequence_id')
     .where('d.id', request.pass_design_id)
-    .first('d.id', 'd.organisation_id', 'd.dynamic_field_keys', 'd.serial_sequence_id', 's.prefix', 's.card_number_length');
+    .first('d.id', 'd.title', 'd.organisation_id', 'd.dynamic_field_keys', 'd.serial_sequence_id', 's.prefix', 's.card_number_length');
+  const checkDelivery = await deliveryTemplateCheck(db, request.organisation_id);
 
   // Validation as of the moment the chunk first ran (kept with its reservation), so that a re-run
   // accepts exactly the rows the reserved numbers were counted for.
@@ -108,7 +111,7 @@ export async function processDistributionChunk(db: Db, links: PassLinks, request
     const valid: { rowNumber: number; details: PassDetails }[] = [];
     const failed: { rowNumber: number; error: string }[] = [];
     for (const r of rows) {
-      const v = validatePassDetails(r.raw, design.dynamic_field_keys, now);
+      const v = checkDelivery(validatePassDetails(r.raw, design.dynamic_field_keys, now));
       if (v.ok) valid.push({ rowNumber: r.row_number, details: v.value });
       else failed.push({ rowNumber: r.row_number, error: `row ${r.row_number}: ${v.error}` });
     }
@@ -130,6 +133,7 @@ export async function processDistributionChunk(db: Db, links: PassLinks, request
   // Everything the passes need, computed before the transaction opens.
   const tokens = crypto.randomBytes(24 * valid.length);
   let earliestExpiryMs: number | null = null;
+  const created: CreatedPass[] = [];
   const results: { n: number; status: string; error: string | null; serial: string | null; key: string | null }[] = failed.map((f) => ({
     n: f.rowNumber, status: 'failure', error: f.error, serial: null, key: null,
   }));
@@ -138,6 +142,7 @@ export async function processDistributionChunk(db: Db, links: PassLinks, request
     const serial = design.prefix + cardNumber;
     const key = links.apiKey({ serialNumber: serial, organisationId: design.organisation_id });
     results.push({ n: rowNumber, status: 'success', error: null, serial, key });
+    created.push({ details: d, serialNumber: serial, passApiKey: key, passDownloadLink: links.downloadLink(key) });
     const at = d.expiredTimestamp?.getTime();
     if (at !== undefined && (earliestExpiryMs === null || at < earliestExpiryMs)) earliestExpiryMs = at;
     return [
@@ -155,6 +160,7 @@ export async function processDistributionChunk(db: Db, links: PassLinks, request
     if (Number(pending) === 0) return; // another attempt committed this chunk
     if (Number(pending) !== rows.length) throw new Error(`chunk ${requestId}/${firstRow}: ${pending} rows pending, ${rows.length} read`);
     await copyRowsIn(trx, 'passes', PASS_COLUMNS, [passRows]);
+    await enqueuePassDeliveries(trx, { organisationId: design.organisation_id, designTitle: design.title, distributionRequestId: requestId }, created);
     await trx.raw(
       `UPDATE distribution_rows d SET status = e.status, error = e.error, serial_number = e.serial, pass_api_key = e.key
          FROM jsonb_to_recordset(?::jsonb) AS e(n int, status text, error text, serial text, key text)

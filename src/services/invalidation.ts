@@ -7,7 +7,7 @@ import { keysetPage, KeysetCursor } from '../db/pagination';
 import { invalidationRefusal } from '../domain/invalidation';
 import { recordAudit } from './audit';
 import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, resultLinks, stageRows, StagedRow } from './batchRequests';
-import { copyCsvGzip, sqlIsoTime } from './csvFiles';
+import { copyCsvGzip, sqlIsoTime, sqlSafeText } from './csvFiles';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
 import { expirePassesNow } from './passExpiry';
@@ -133,14 +133,14 @@ export async function finalizeInvalidation(db: Db, files: FileStore, requestId: 
     async () => ({
       success: await copyCsvGzip(
         db,
-        `SELECT r.serial_number AS "serialNumber", ${sqlIsoTime('q.expiry_time')} AS "expiryTime"
+        `SELECT ${sqlSafeText('r.serial_number')} AS "serialNumber", ${sqlIsoTime('q.expiry_time')} AS "expiryTime"
            FROM invalidation_rows r JOIN invalidation_requests q ON q.id = r.request_id
           WHERE r.request_id = ? AND r.status = ? ORDER BY r.row_number`,
         [requestId, scheduled ? 'scheduled' : 'success'],
       ),
       failure: await copyCsvGzip(
         db,
-        `SELECT coalesce(r.serial_number, r.raw->>'serialNumber', '') AS "serialNumber", r.error
+        `SELECT ${sqlSafeText(`coalesce(r.serial_number, r.raw->>'serialNumber', '')`)} AS "serialNumber", ${sqlSafeText('r.error')} AS error
            FROM invalidation_rows r WHERE r.request_id = ? AND r.status = 'failure' ORDER BY r.row_number`,
         [requestId],
       ),
