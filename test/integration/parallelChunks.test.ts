@@ -1,5 +1,6 @@
 import { WorkerProcess } from '../../src/dev/workerProcess';
-import { stageBatchDistribution } from '../../src/services/batchDistribution';
+import { stageBatchDistribution } from '../../src/jobs/distribution/service';
+import { batchDistribution } from '../../src/jobs/distribution/workflow';
 import { startJob } from '../../src/temporal/jobs';
 import { createTestOrg, Harness, startHarness } from '../helpers/harness';
 
@@ -34,8 +35,7 @@ describe('parallel chunks of one batch on two worker processes', () => {
       })(),
     });
     const workflowId = `distribution-${org.id}-${staged.requestId}`;
-    await startJob(h.deps.temporal!, h.deps.config, {
-      workflowType: 'batchDistribution',
+    await startJob(h.deps.temporal!, h.deps.config, batchDistribution, {
       workflowId,
       args: [{ requestId: staged.requestId, organisationId: org.id, chunkSize: 1000, concurrency: 4 }],
       organisationId: org.id,
