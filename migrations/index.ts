@@ -14,6 +14,9 @@ import * as gdpr from './20261129000050_gdpr';
 import * as reportingRequests from './20261129000051_reporting_requests';
 import * as walletPasses from './20261202030001_wallet_passes';
 import * as notifications from './20261202040001_notifications';
+import * as scheduledInvalidationPasses from './20261202010000_scheduled_invalidation_passes';
+import * as dciNumberIndexes from './20261202070001_dci_number_indexes';
+import * as distributionChunks from './20261202070002_distribution_chunks';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -35,6 +38,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000051_reporting_requests': reportingRequests,
   '20261202030001_wallet_passes': walletPasses,
   '20261202040001_notifications': notifications,
+  '20261202010000_scheduled_invalidation_passes': scheduledInvalidationPasses,
+  '20261202070001_dci_number_indexes': dciNumberIndexes,
+  '20261202070002_distribution_chunks': distributionChunks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -6,7 +6,7 @@ import { IssuerPrincipal, verifyIssuerToken } from '../../auth/issuerTokens';
 import type { Deps } from '../../deps';
 import { withLogContext } from '../../logger';
 import { DomainError } from '../../services/errors';
-import { getOperation, listOperations, requestConsumerDeletion } from '../../services/consumers/operations';
+import { getOperation, listOperations, requestConsumerDeletion } from '../../jobs/consumerDeletion/service';
 import {
   consumerIdSchema,
   correlationIdSchema,

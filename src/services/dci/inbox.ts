@@ -1,9 +1,9 @@
-import { startJob } from '../../temporal/jobs';
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
-import { DciRequestAction, requestWorkflowId } from '../../domain/dci/workflowIds';
+import { startDciRequest } from '../../jobs/dci/client';
+import type { DciRequestAction } from '../../jobs/dci/defs';
 import { checkCallbackUrl } from '../callbacks/addressGuard';
 import { DomainError, invalid } from '../errors';
 import { decryptMessage, EncryptionError } from './encryption';
@@ -185,28 +185,12 @@ export async function recordTransaction(deps: Deps, r: Received, sync: boolean):
   return { correlationId: existing.correlation_id, fresh: false };
 }
 
-export const WORKFLOWS: Record<DciAction, string> = {
-  search: 'dciSearch',
-  subscribe: 'dciSubscribe',
-  unsubscribe: 'dciUnsubscribe',
-  'txn-status': 'dciTxnStatus',
-};
-
-
 /** Async endpoints: record the message and start its workflow (once), then acknowledge. */
 export async function acceptAsync(deps: Deps, r: Received): Promise<string> {
   const { correlationId } = await recordTransaction(deps, r, false);
   if (!deps.temporal) throw new DciRejection('err.service.unavailable', 'the registry cannot start jobs right now', 503);
   try {
-    await startJob(deps.temporal, deps.config, {
-      workflowType: WORKFLOWS[r.action],
-      workflowId: requestWorkflowId(r.action, r.registry, correlationId),
-      args: [correlationId],
-      // A DCI sender is not an organisation of ours; its ID is what operators search by.
-      organisationId: r.header.sender_id,
-      requestId: correlationId,
-      summary: `DCI ${r.action} for ${r.header.sender_id} (${r.registry.toUpperCase()} registry)`,
-    });
+    await startDciRequest({ ...deps, temporal: deps.temporal }, { action: r.action, registry: r.registry, correlationId, senderId: r.header.sender_id });
   } catch (err) {
     throw new DciRejection('err.service.unavailable', `the job could not be started: ${(err as Error).message}`, 503);
   }
