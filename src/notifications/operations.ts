@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import { DomainError } from '../services/errors';
-import { startDeliveryRun } from './runs';
+import { startDeliveryRun } from '../jobs/notifications/client';
 
 /** Operator actions on the notification outbox (the admin CLI's `notification` commands). */
 
