@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Deps } from '../../deps';
 import { CallbackAction, DciRejection, Received } from './inbox';
+import { canonicalJson } from './signature';
 
 /**
  * Steward as the requesting party: the callbacks another registry sends it (on-search,
@@ -24,6 +25,9 @@ function subscriptionCodes(message: Record<string, unknown>): string[] {
 
 export async function recordCallback(deps: Deps, r: Received<CallbackAction>): Promise<{ correlationId: string; fresh: boolean }> {
   const message = r.message as Record<string, unknown>;
+  // A redelivery carries a fresh message_ts and signature: the same message_id is the same
+  // callback when its message is the same.
+  const digest = crypto.createHash('sha256').update(canonicalJson(message)).digest('base64');
   const header = r.header as typeof r.header & { status?: string };
   const correlationId = typeof message.correlation_id === 'string' ? message.correlation_id : crypto.randomUUID();
   const meta = (header.meta ?? {}) as { subscription_code?: unknown };
@@ -38,7 +42,7 @@ export async function recordCallback(deps: Deps, r: Received<CallbackAction>): P
         correlation_id: typeof message.correlation_id === 'string' ? message.correlation_id : null,
         subscription_code: typeof meta.subscription_code === 'string' ? meta.subscription_code : null,
         status: header.status ?? null,
-        digest: r.digest,
+        digest,
         header: JSON.stringify(header),
         message: JSON.stringify(message),
         record_count: Array.isArray(message.notify_event) ? message.notify_event.length : Array.isArray(message.search_response) ? message.search_response.length : 0,
@@ -48,7 +52,7 @@ export async function recordCallback(deps: Deps, r: Received<CallbackAction>): P
       .returning('id');
     if (!inserted.length) {
       const existing = await trx('dci_received_callbacks').where({ registry: r.registry, sender_id: header.sender_id, message_id: header.message_id }).first('digest');
-      if (existing.digest !== r.digest) {
+      if (existing.digest !== digest) {
         throw new DciRejection('err.request.bad', `header.message_id: "${header.message_id}" was already used for a different message (rjct.message_id.duplicate)`);
       }
       return { correlationId, fresh: false };

@@ -70,14 +70,17 @@ export async function replyToSender(db: Db | Knex.Transaction, config: Config, t
 }
 
 /**
- * Signs a stored envelope now, with Steward's key under the header's sender_id (the registry's
+ * Stamps and signs a stored envelope now, with Steward's key under the header's sender_id (the registry's
  * ID), and brings the receiver's bearer token when credentials for it are stored. A token that
  * cannot be had is logged and the callback goes without one: the receiver's 401 makes it retry.
  */
 export function dciPayloadSigner(config: Config, db: Db): PayloadSigner {
   return async (payload) => {
     const keys = dciKeys(config);
-    const { header, message } = payload as { header: { sender_id: string; receiver_id: string }; message: unknown };
+    const stored = payload as { header: { sender_id: string; receiver_id: string; message_ts: string }; message: unknown };
+    // Receivers accept only a recent message_ts: each attempt is stamped, like it is signed, afresh.
+    const header = { ...stored.header, message_ts: new Date().toISOString() };
+    const { message } = stored;
     const signature = signEnvelope(header, message, { privateKey: keys.signing.privateKey, kidId: `${header.sender_id}|${keys.signing.kid}|ed25519` });
     const registry = REGISTRY_KEYS.find((r) => keys.registryIds[r] === header.sender_id);
     let token: string | undefined;
