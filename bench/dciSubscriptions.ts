@@ -98,7 +98,7 @@ export default async function dciSubscriptionsBench(): Promise<void> {
     let wait = 60_000 - (Date.now() % 60_000) + 3_000;
     if (wait > 60_000) wait -= 60_000;
     await sleep(wait);
-    const idleRss = peakRssMb(env.worker.pid!);
+    const idleRss = peakRssMb(env.workers[0].pid!);
     const chosen: { identifier: string; record: any }[] = await db('registry_records').where({ registry: 'dr' }).orderByRaw('md5(identifier)').limit(EVENTS).select('identifier', 'record');
     const committedAt = new Map<string, number>();
     const tw = Date.now();
@@ -121,7 +121,7 @@ export default async function dciSubscriptionsBench(): Promise<void> {
     const deadline = Date.now() + 15 * 60_000;
     while (new Set(notifies.map((n) => n.code)).size < expected.size && Date.now() < deadline) await sleep(500);
     await sleep(5_000); // anything extra would show up now
-    const rss = peakRssMb(env.worker.pid!);
+    const rss = peakRssMb(env.workers[0].pid!);
 
     const byCode = new Map<string, typeof notifies>();
     for (const n of notifies) byCode.set(n.code, [...(byCode.get(n.code) ?? []), n]);
