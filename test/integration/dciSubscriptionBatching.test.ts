@@ -59,7 +59,7 @@ describe('DCI subscriptions: one batched notify per subscription per firing', ()
     }
     const notifies = () =>
       h.receiver.requests.map((r) => JSON.parse(r.body)).filter((b) => b.header.action === 'notify' && codeOf.has(b.header.meta.subscription_code));
-    await h.receiver.waitFor(() => new Set(notifies().map((n) => n.header.meta.subscription_code)).size >= expected.size, 90_000);
+    await h.receiver.waitFor(() => new Set(notifies().map((n) => n.header.meta.subscription_code)).size >= expected.size, 300_000);
     await new Promise((r) => setTimeout(r, 6000)); // one more firing: nothing new to send
     const got = notifies();
     for (const n of got) expectValidCallback('dr', n);
@@ -70,5 +70,5 @@ describe('DCI subscriptions: one batched notify per subscription per firing', ()
       expect(byCode.get(code)).toHaveLength(1);
       expect(byCode.get(code)![0].message.notify_event.map((e: any) => e.data.reg_records.personal_details.identifier).sort()).toEqual(ids);
     }
-  });
+  }, 420_000);
 });
