@@ -4,11 +4,13 @@ import type { FailureCode } from '../src/domain/asyncIssuance';
 import { ClaimSecrets } from '../src/services/asyncIssuance/claimSecrets';
 import { AsyncIssuanceNotFound, finishRequest, issue, sendInvitation, sendVerificationCode } from '../src/services/asyncIssuance/lifecycle';
 import { PassLinks } from '../src/services/passLinks';
+import { SealedParams } from '../src/notifications/sealedParams';
 
 /** The issuance-expiry workflow's activities: IDs in, statuses and counts out. */
 export function asyncIssuanceActivities(deps: Deps) {
   const secrets = new ClaimSecrets(deps.config);
   const links = new PassLinks(deps.config);
+  const sealed = new SealedParams(deps.config);
   // A request that does not exist will not appear on retry: fail the activity for good.
   const notFoundIsFinal = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -21,7 +23,7 @@ export function asyncIssuanceActivities(deps: Deps) {
   return {
     sendIssuanceInvitation: (requestId: string, seq: number, auditEventId: number | null) =>
       notFoundIsFinal(() => sendInvitation(deps.db, secrets, requestId, seq, auditEventId)),
-    sendIssuanceVerificationCode: (requestId: string, seq: number) => notFoundIsFinal(() => sendVerificationCode(deps.db, secrets, requestId, seq)),
+    sendIssuanceVerificationCode: (requestId: string, seq: number) => notFoundIsFinal(() => sendVerificationCode(deps.db, secrets, sealed, requestId, seq)),
     finishIssuanceRequest: (requestId: string, status: 'CANCELLED' | 'EXPIRED' | 'FAILED', opts: { auditEventId?: number; reason?: FailureCode }) =>
       notFoundIsFinal(() => finishRequest(deps.db, requestId, status, opts)),
     issueAsyncIssuance: (requestId: string) => notFoundIsFinal(() => issue(deps.db, links, requestId)),

@@ -13,6 +13,7 @@ import * as wallet from './20261129000040_wallet';
 import * as gdpr from './20261129000050_gdpr';
 import * as reportingRequests from './20261129000051_reporting_requests';
 import * as walletPasses from './20261202030001_wallet_passes';
+import * as notifications from './20261202040001_notifications';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -33,6 +34,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000050_gdpr': gdpr,
   '20261129000051_reporting_requests': reportingRequests,
   '20261202030001_wallet_passes': walletPasses,
+  '20261202040001_notifications': notifications,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,6 +1,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { AsyncIssuanceStatus } from '../src/domain/asyncIssuance';
+import { startNotificationDelivery } from './notificationDelivery';
 import { AsyncIssuanceInput, cancelUpdate, claimUpdate, failUpdate, resendUpdate, sendCodeUpdate, statusQuery } from './asyncIssuanceDefs';
 
 const { sendIssuanceInvitation, sendIssuanceVerificationCode, finishIssuanceRequest, issueAsyncIssuance } = proxyActivities<Activities>({
@@ -52,6 +53,7 @@ export async function asyncIssuance(input: AsyncIssuanceInput): Promise<AsyncIss
     resendUpdate,
     async (auditEventId) => {
       const r = await sendIssuanceInvitation(requestId, ++sends, auditEventId);
+      if (r.sent) await startNotificationDelivery(r.dispatchKey);
       return r.pending ? { sent: r.sent } : notPending();
     },
     { validator: refuseWhenClosingOrExpired },
@@ -60,6 +62,7 @@ export async function asyncIssuance(input: AsyncIssuanceInput): Promise<AsyncIss
     sendCodeUpdate,
     async () => {
       const r = await sendIssuanceVerificationCode(requestId, ++sends);
+      if (r.sent) await startNotificationDelivery(r.dispatchKey);
       return r.pending ? { sent: r.sent } : notPending();
     },
     { validator: refuseWhenClosingOrExpired },
@@ -69,6 +72,7 @@ export async function asyncIssuance(input: AsyncIssuanceInput): Promise<AsyncIss
 
   if (!input.continued) {
     const first = await sendIssuanceInvitation(requestId, 0, null);
+    if (first.sent) await startNotificationDelivery(first.dispatchKey);
     if (!first.pending) {
       // Finalised before the workflow started (e.g. a creation rolled back): nothing to wait for.
       closing = true;

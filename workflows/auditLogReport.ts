@@ -1,5 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { dispatchKeys } from '../src/notifications/keys';
+import { startNotificationDelivery } from './notificationDelivery';
 
 const { buildAuditLogReport } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
@@ -8,5 +10,7 @@ const { buildAuditLogReport } = proxyActivities<Activities>({
 
 /** generateAuditLogReport's job (workflow ID audit-report-<reportId>): the CSV, the link, the emails. */
 export async function auditLogReport(input: { reportId: string }): Promise<{ rows: number }> {
-  return buildAuditLogReport(input.reportId);
+  const r = await buildAuditLogReport(input.reportId);
+  await startNotificationDelivery(dispatchKeys.report(input.reportId));
+  return r;
 }

@@ -1,8 +1,11 @@
-import { continueAsNew, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BatchProgress } from '../src/services/batchRequests';
 import { deliverCallbackWithRetries } from './callbackDelivery';
-import { runChunks } from './chunks';
+import { progressQuery, runChunks } from './chunks';
+import { deliverNotifications, startNotificationDelivery, type DeliveryResult } from './notificationDelivery';
+import { dispatchKeys } from '../src/notifications/keys';
+import type { DeliveryTotals } from '../src/notifications/delivery';
 import { expiryScheduledSignal, expirySchedulerId } from './passExpiryScheduler';
 
 // A chunk takes well under a second; a short timeout means a chunk lost with a crashed worker is
@@ -32,7 +35,7 @@ export const DEFAULT_CHUNK_SIZE = 5000;
  * organisation's callback. Only IDs and counts pass through history, and the workflow continues
  * as new when the history grows, so a batch of any size fits Temporal's limits.
  */
-export async function batchDistribution(input: BatchDistributionInput): Promise<BatchProgress & { callback: string }> {
+export async function batchDistribution(input: BatchDistributionInput): Promise<BatchProgress & { callback: string; delivery: DeliveryResult }> {
   let earliestSignalled = Infinity;
   const progress = await runChunks(
     input.progress,
@@ -50,6 +53,11 @@ export async function batchDistribution(input: BatchDistributionInput): Promise<
     (p) => continueAsNew<typeof batchDistribution>({ ...input, progress: p }),
   );
   const { callbackId } = await finalizeDistribution(input.requestId);
+  await startNotificationDelivery(dispatchKeys.results('distribution', input.requestId));
   const callback = callbackId ? await deliverCallbackWithRetries(callbackId) : 'none';
-  return { ...progress, callback };
+  // Second stage: the passes asked for by email / SMS, in chunks; `progress` shows both stages.
+  let delivery: DeliveryTotals = { total: 0, pending: 0, sent: 0, failed: 0 };
+  setHandler(progressQuery, () => ({ ...progress, delivery }));
+  const delivered = await deliverNotifications(dispatchKeys.passes(input.requestId), (t) => (delivery = t));
+  return { ...progress, callback, delivery: delivered };
 }

@@ -2,6 +2,8 @@ import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BatchProgress } from '../src/services/batchRequests';
 import { deliverCallbackWithRetries } from './callbackDelivery';
+import { startNotificationDelivery } from './notificationDelivery';
+import { dispatchKeys } from '../src/notifications/keys';
 import { runChunks } from './chunks';
 
 const { processInvalidationChunk } = proxyActivities<Activities>({
@@ -37,6 +39,7 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
   let callback = 'none';
   if (input.batch) {
     const { callbackId } = await finalizeInvalidation(input.requestId, Date.now());
+    await startNotificationDelivery(dispatchKeys.results('invalidation', input.requestId));
     if (callbackId) callback = await deliverCallbackWithRetries(callbackId);
   }
   let expired = 0;

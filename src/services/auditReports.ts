@@ -1,4 +1,6 @@
 import type { Principal } from '../auth/tokens';
+import { dispatchKeys } from '../notifications/keys';
+import { enqueueNotifications } from '../notifications/outbox';
 import type { Db } from '../db/knex';
 import type { Deps } from '../deps';
 import { keysetPage } from '../db/pagination';
@@ -96,16 +98,20 @@ export async function buildAuditLogReport(db: Db, files: FileStore, reportId: st
     if (locked.status === 'complete') return;
     const file = await files.store(trx, { organisationId: report.organisation_id, kind: 'audit-log-report', filename: `audit-log-${reportId}.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content });
     await trx('reporting_requests').where({ id: reportId }).update({ status: 'complete', file_id: file.id, row_count: rows, last_modified: trx.fn.now() });
-    for (const to of report.email_addresses as string[]) {
-      await trx('notification_outbox').insert({
-        organisation_id: report.organisation_id,
-        channel: 'Email',
+    const body = `Download: ${file.url}\nThe link expires on ${file.expiresAt.toISOString()} and needs a sign-in to the organisation.`;
+    await enqueueNotifications(
+      trx,
+      (report.email_addresses as string[]).map((to) => ({
+        organisationId: report.organisation_id,
+        channel: 'Email' as const,
         recipient: to,
-        subject: `Audit Log report ${reportId} is ready (${rows} events)`,
-        body: `Download: ${file.url}\nThe link expires on ${file.expiresAt.toISOString()} and needs a sign-in to the organisation.`,
+        kind: 'report' as const,
+        dispatchKey: dispatchKeys.report(reportId),
         reference: reportId,
-      });
-    }
+        subject: `Audit Log report ${reportId} is ready (${rows} events)`,
+        body,
+      })),
+    );
   });
   return { rows };
 }

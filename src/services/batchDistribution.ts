@@ -10,6 +10,7 @@ import type { FileStore } from './files';
 import type { PassDesignRow } from './passDesigns';
 import type { PassLinks } from './passLinks';
 import { createPasses, toFailureListItem, toSuccessListItem } from './passes';
+import { deliveryTemplateCheck } from '../notifications/passDelivery';
 
 export interface BatchSubmission {
   title: string;
@@ -85,8 +86,9 @@ export async function processDistributionChunk(
     const now = new Date();
     const valid: { rowNumber: number; details: PassDetails }[] = [];
     const results: { n: number; status: string; error: string | null; serial: string | null; key: string | null }[] = [];
+    const checkDelivery = await deliveryTemplateCheck(trx, request.organisation_id);
     for (const r of rows) {
-      const v = validatePassDetails(r.raw, design.dynamic_field_keys, now);
+      const v = checkDelivery(validatePassDetails(r.raw, design.dynamic_field_keys, now));
       if (v.ok) valid.push({ rowNumber: r.row_number, details: v.value });
       else results.push({ n: r.row_number, status: 'failure', error: `row ${r.row_number}: ${v.error}`, serial: null, key: null });
     }

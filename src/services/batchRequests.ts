@@ -4,11 +4,12 @@ import { enqueueCallback } from './callbacks/deliveries';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
 import { getOrganisation } from './organisations';
+import { enqueueResultsEmail } from '../notifications/results';
 
 /**
  * What batch distribution and batch invalidation share: rows staged in PostgreSQL, progress
  * counters on the request row, and the ending (result CSVs, the request completed, the
- * organisation's callback or an outbox email). Each kind has its own request and row tables.
+ * organisation's callback and the results email). Each kind has its own request and row tables.
  */
 export type BatchKind = 'distribution' | 'invalidation';
 
@@ -185,16 +186,19 @@ export async function completeBatch(
     };
     if (callbackId) {
       await enqueueCallback(trx, { id: callbackId, organisationId: org!.id, kind: `${kind}.result`, url: org!.callback_url!, signing: 'standard-webhooks', payload });
-    } else {
-      await trx('notification_outbox').insert({
-        organisation_id: request.organisation_id,
-        channel: 'Email',
-        recipient: request.job_issuer,
-        subject: `${label} ${requestId}: ${request.success_count} succeeded, ${request.failure_count} failed`,
-        body: `Successes: ${s.url}\nFailures: ${f.url}\nThese links expire on ${s.expiresAt.toISOString()}.`,
-        reference: requestId,
-      });
     }
+    await enqueueResultsEmail(trx, {
+      kind,
+      label,
+      requestId,
+      organisationId: request.organisation_id,
+      jobIssuer: request.job_issuer,
+      successCount: request.success_count,
+      failureCount: request.failure_count,
+      successUrl: s.url,
+      failureUrl: f.url,
+      expiresAt: s.expiresAt,
+    });
   });
   return { callbackId };
 }

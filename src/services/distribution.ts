@@ -9,6 +9,7 @@ import { getOrganisation } from './organisations';
 import { getPassDesignByTitle } from './passDesigns';
 import type { PassLinks } from './passLinks';
 import { createPasses, toFailureListItem, toSuccessListItem } from './passes';
+import { deliveryTemplateCheck } from '../notifications/passDelivery';
 
 
 export interface DistributionRequestInput {
@@ -82,8 +83,9 @@ export async function distributeIndividual(db: Db, links: PassLinks, principal: 
   const now = new Date();
   const valid: PassDetails[] = [];
   const failureList = [];
+  const checkDelivery = await deliveryTemplateCheck(db, principal.org);
   for (const [i, raw] of input.passDetails.entries()) {
-    const r = validatePassDetails(raw, design.dynamic_field_keys, now);
+    const r = checkDelivery(validatePassDetails(raw, design.dynamic_field_keys, now));
     if (r.ok) valid.push(r.value);
     else failureList.push(toFailureListItem(raw, `passDetails[${i}]: ${r.error}`));
   }
@@ -112,7 +114,8 @@ export async function distributeIndividual(db: Db, links: PassLinks, principal: 
       subject: requestId,
       details: { passDesignId: design.id, successCount: valid.length, failureCount: failureList.length },
     });
-    return passes;
+    return { passes, requestId };
   });
-  return { successList: created.map(toSuccessListItem), failureList };
+  const deliveries = created.passes.filter((p) => p.details.deliveryMethod !== 'None').length;
+  return { successList: created.passes.map(toSuccessListItem), failureList, requestId: created.requestId, deliveries };
 }

@@ -17,6 +17,9 @@ import type { PassLinks } from '../passLinks';
 import { createPasses } from '../passes';
 import type { ClaimSecrets } from './claimSecrets';
 import type { AsyncIssuanceRow } from './requests';
+import { dispatchKeys } from '../../notifications/keys';
+import { enqueueNotifications } from '../../notifications/outbox';
+import type { SealedParams } from '../../notifications/sealedParams';
 
 /**
  * The transitions of an async issuance request, run by the issuance-expiry workflow's activities.
@@ -59,26 +62,29 @@ async function communicate(
   purpose: 'INVITATION' | 'VERIFICATION_CODE',
   channel: Channel,
   recipient: string,
-  message: { subject: string | null; body: string },
+  message: { subject: string | null; body: string; secretParams?: string },
 ): Promise<void> {
-  const [outbox] = await trx('notification_outbox')
-    .insert({
-      organisation_id: r.organisation_id,
+  const [outboxId] = await enqueueNotifications(trx, [
+    {
+      organisationId: r.organisation_id,
       channel: channel === 'EMAIL' ? 'Email' : 'SMS',
       recipient,
+      kind: purpose === 'INVITATION' ? 'invitation' : 'verification-code',
+      dispatchKey: dispatchKeys.issuance(r.id, sendKey.replace(/-(EMAIL|SMS)$/, '')),
+      reference: r.id,
       subject: message.subject,
       body: message.body,
-      reference: r.id,
-    })
-    .returning('id');
+      secretParams: message.secretParams ?? null,
+    },
+  ]);
+  // Its status and sentAt are the outbox row's (listCommunications): PENDING until the provider accepts it.
   await trx('async_issuance_communications').insert({
     request_id: r.id,
     send_key: sendKey,
     channel,
     purpose,
-    status: 'SENT',
-    outbox_id: outbox.id,
-    sent_at: trx.fn.now(),
+    status: 'PENDING',
+    outbox_id: outboxId,
   });
 }
 
@@ -98,16 +104,19 @@ export interface SendResult {
   pending: boolean;
   status: AsyncIssuanceStatus;
   sent: number;
+  /** The delivery run of what was sent (notify-<dispatchKey>). */
+  dispatchKey: string;
 }
 
 /** Sends the invitation (send number `seq`: 0 the first, then each resend) to the notification contact. */
 export async function sendInvitation(db: Db, secrets: ClaimSecrets, requestId: string, seq: number, auditEventId: number | null): Promise<SendResult> {
   return db.transaction(async (trx) => {
     const r = await lockRequest(trx, requestId);
-    if (r.status !== 'PENDING') return { pending: false, status: r.status, sent: 0 };
     const key = `invitation-${seq}`;
+    const dispatchKey = dispatchKeys.issuance(requestId, key);
+    if (r.status !== 'PENDING') return { pending: false, status: r.status, sent: 0, dispatchKey };
     const done = await alreadySent(trx, r.id, key);
-    if (done > 0) return { pending: true, status: r.status, sent: done };
+    if (done > 0) return { pending: true, status: r.status, sent: done, dispatchKey };
     const to = destinations(r.notification_email, r.notification_phone);
     for (const [channel, recipient] of to) {
       await communicate(trx, r, `${key}-${channel}`, 'INVITATION', channel, recipient, invitationMessage(channel, messageContext(r), secrets.claimUrl(r.id)));
@@ -115,20 +124,21 @@ export async function sendInvitation(db: Db, secrets: ClaimSecrets, requestId: s
     if (auditEventId) {
       await trx('async_issuance_requests').where({ id: r.id }).update({ updated_at: trx.fn.now(), updated_by: await actorOf(trx, auditEventId) });
     }
-    return { pending: true, status: r.status, sent: to.length };
+    return { pending: true, status: r.status, sent: to.length, dispatchKey };
   });
 }
 
 /** Sends a fresh one-time code to the verification contact; only its HMAC is stored. */
-export async function sendVerificationCode(db: Db, secrets: ClaimSecrets, requestId: string, seq: number): Promise<SendResult> {
+export async function sendVerificationCode(db: Db, secrets: ClaimSecrets, sealed: SealedParams, requestId: string, seq: number): Promise<SendResult> {
   return db.transaction(async (trx) => {
     const r = await lockRequest(trx, requestId);
-    if (r.status !== 'PENDING') return { pending: false, status: r.status, sent: 0 };
     const key = `verification-${seq}`;
+    const dispatchKey = dispatchKeys.issuance(requestId, key);
+    if (r.status !== 'PENDING') return { pending: false, status: r.status, sent: 0, dispatchKey };
     const done = await alreadySent(trx, r.id, key);
-    if (done > 0) return { pending: true, status: r.status, sent: done };
+    if (done > 0) return { pending: true, status: r.status, sent: done, dispatchKey };
     const to = destinations(r.verification_email, r.verification_phone);
-    if (to.length === 0) return { pending: true, status: r.status, sent: 0 };
+    if (to.length === 0) return { pending: true, status: r.status, sent: 0, dispatchKey };
     const code = secrets.newCode();
     await trx('async_issuance_requests')
       .where({ id: r.id })
@@ -137,10 +147,13 @@ export async function sendVerificationCode(db: Db, secrets: ClaimSecrets, reques
         otp_expires_at: new Date(Date.now() + CODE_TTL_MS),
         otp_sent_at: trx.fn.now(),
       });
+    // The stored body keeps a placeholder: the code itself is sealed and filled in only at send time.
+    const secretParams = sealed.seal({ oneTimeCode: code });
     for (const [channel, recipient] of to) {
-      await communicate(trx, r, `${key}-${channel}`, 'VERIFICATION_CODE', channel, recipient, verificationMessage(channel, messageContext(r), code));
+      const message = verificationMessage(channel, messageContext(r), '{{oneTimeCode}}');
+      await communicate(trx, r, `${key}-${channel}`, 'VERIFICATION_CODE', channel, recipient, { ...message, secretParams });
     }
-    return { pending: true, status: r.status, sent: to.length };
+    return { pending: true, status: r.status, sent: to.length, dispatchKey };
   });
 }
 

@@ -183,12 +183,19 @@ export interface CommunicationQuery {
 }
 
 export async function listCommunications(db: Db, requestId: string, q: CommunicationQuery) {
-  const query = db('async_issuance_communications').where({ request_id: requestId });
-  for (const k of ['channel', 'status', 'purpose'] as const) if (q.where[k]) query.where(k, q.where[k]);
+  // The real delivery status is the outbox row's: PENDING until the provider accepted it (SENT) or gave up (FAILED).
+  const status = db.raw(`COALESCE(upper(o.status), c.status)`);
+  const query = db('async_issuance_communications as c')
+    .leftJoin('notification_outbox as o', 'o.id', 'c.outbox_id')
+    .where({ 'c.request_id': requestId })
+    .select('c.id', 'c.channel', 'c.purpose', 'c.created_at', 'c.send_key', { status }, db.raw('COALESCE(o.sent_at, c.sent_at) AS sent_at'));
+  for (const k of ['channel', 'purpose'] as const) if (q.where[k]) query.where(`c.${k}`, q.where[k]);
+  if (q.where.status) query.whereRaw(`COALESCE(upper(o.status), c.status) = ?`, [q.where.status]);
   const dir = q.orderDirection === 'ASC' ? 'asc' : 'desc';
+  const column = q.orderBy === 'SENT_AT' ? 'COALESCE(o.sent_at, c.sent_at)' : 'c.created_at';
   const rows = await query
-    .orderBy([{ column: q.orderBy === 'SENT_AT' ? 'sent_at' : 'created_at', order: dir, nulls: 'last' }, { column: 'send_key', order: dir }])
+    .orderByRaw(`${column} ${dir} NULLS LAST, c.send_key ${dir}`)
     .limit(q.limit)
     .offset(q.offset);
-  return rows.map((c) => ({ id: c.id, channel: c.channel, status: c.status, purpose: c.purpose, createdAt: c.created_at, sentAt: c.sent_at }));
+  return rows.map((c: any) => ({ id: c.id, channel: c.channel, status: c.status, purpose: c.purpose, createdAt: c.created_at, sentAt: c.sent_at }));
 }

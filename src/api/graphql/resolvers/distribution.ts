@@ -7,6 +7,8 @@ import { distributeIndividual } from '../../../services/distribution';
 import { getPassesByExternalRefID } from '../../../services/passes';
 import { wakeExpiryScheduler } from '../../../temporal/expiryScheduler';
 import { startJob } from '../../../temporal/jobs';
+import { dispatchKeys } from '../../../notifications/keys';
+import { startDeliveryRun } from '../../../notifications/runs';
 import type { UploadedFile } from '../scalars';
 import { batchSize, inPages, linkWindow, nonEmpty, parseIdempotencyKey, parseInput } from '../inputs';
 import type { Resolvers } from '../schema';
@@ -62,6 +64,8 @@ export const distributionResolvers: Resolvers = {
       const result = await distributeIndividual(deps.db, links, principal, parseInput(distributionRequest, input));
       const expiries = result.successList.map((p) => p.expiredTimestamp?.getTime()).filter((t): t is number => t !== undefined);
       if (expiries.length) await wakeExpiryScheduler(deps.temporal!, deps.config, Math.min(...expiries));
+      // Committed: deliver the passes asked for by email / SMS.
+      if (result.deliveries) await startDeliveryRun(deps.temporal!, deps.config.temporal.taskQueue, dispatchKeys.passes(result.requestId), principal.org);
       return result;
     },
 
