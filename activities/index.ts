@@ -9,6 +9,7 @@ import { forgetActivities } from './forget';
 import { consumerActivities } from './consumers';
 import { auditReportActivities } from './auditReports';
 import { notificationActivities } from './notifications';
+import { orphanedRequestActivities } from './orphanedRequests';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -26,6 +27,7 @@ export function createActivities(deps: Deps) {
     ...consumerActivities(deps),
     ...auditReportActivities(deps),
     ...notificationActivities(deps),
+    ...orphanedRequestActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

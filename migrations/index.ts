@@ -14,6 +14,7 @@ import * as gdpr from './20261129000050_gdpr';
 import * as reportingRequests from './20261129000051_reporting_requests';
 import * as walletPasses from './20261202030001_wallet_passes';
 import * as notifications from './20261202040001_notifications';
+import * as workflowStarted from './20261202060001_workflow_started';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -35,6 +36,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000051_reporting_requests': reportingRequests,
   '20261202030001_wallet_passes': walletPasses,
   '20261202040001_notifications': notifications,
+  '20261202060001_workflow_started': workflowStarted,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -15,3 +15,4 @@ export { consumerDeletion } from './consumerDeletion';
 export { consumerOperationsCleanup } from './consumerOperationsCleanup';
 export { auditLogReport } from './auditLogReport';
 export { notificationDelivery } from './notificationDelivery';
+export { orphanedRequestSweep } from './orphanedRequestSweep';

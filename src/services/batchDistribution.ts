@@ -1,9 +1,11 @@
 import type { Principal } from '../auth/tokens';
+import type { Deps } from '../deps';
+import { startJob } from '../temporal/jobs';
 import type { Db } from '../db/knex';
 import { keysetPage, KeysetCursor } from '../db/pagination';
 import { PassDetails, validatePassDetails } from '../domain/passDetails';
 import { recordAudit } from './audit';
-import { batchProgress, BatchProgress, claimPendingRows, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
+import { batchProgress, BatchProgress, claimPendingRows, completeBatch, findByRequestKey, markWorkflowStarted, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
 import { writeCsvGzip } from './csvFiles';
 import { checkLinkWindow, distributionTarget, insertDistributionRequest } from './distribution';
 import type { FileStore } from './files';
@@ -57,6 +59,22 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
     });
     return { requestId, batchCount: count, created: true };
   });
+}
+
+/**
+ * Starts (or joins) a staged request's `batchDistribution` workflow and records that it did: from
+ * the API right after staging, from a retry with the same Idempotency-Key, and from the orphan sweeper.
+ */
+export async function startBatchDistribution(deps: Deps, r: { organisationId: string; requestId: string; batchCount: number; source: string }) {
+  await startJob(deps.temporal!, deps.config, {
+    workflowType: 'batchDistribution',
+    workflowId: `distribution-${r.organisationId}-${r.requestId}`,
+    args: [{ requestId: r.requestId, organisationId: r.organisationId }],
+    organisationId: r.organisationId,
+    requestId: r.requestId,
+    summary: `Batch distribution ${r.requestId}: ${r.batchCount} passes (${r.source === 'csv' ? 'CSV upload' : 'API'})`,
+  });
+  await markWorkflowStarted(deps.db, 'distribution', r.requestId);
 }
 
 export type DistributionProgress = BatchProgress;

@@ -6,7 +6,7 @@ import { startJob } from '../temporal/jobs';
 import { keysetPage, KeysetCursor } from '../db/pagination';
 import { invalidationRefusal } from '../domain/invalidation';
 import { recordAudit } from './audit';
-import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
+import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, markWorkflowStarted, resultLinks, rowPages, stageRows, StagedRow } from './batchRequests';
 import { writeCsvGzip } from './csvFiles';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
@@ -226,13 +226,14 @@ export async function paginateInvalidationRequests(db: Db, organisationId: strin
 }
 
 /** The request's workflow: chunks and results for batches, and the durable timer of a future expiry. */
-export async function startInvalidation(deps: Deps, principal: Principal, requestId: string, expiryTime: Date, batch: boolean) {
+export async function startInvalidation(deps: Deps, organisationId: string, requestId: string, expiryTime: Date, batch: boolean) {
   await startJob(deps.temporal!, deps.config, {
     workflowType: 'invalidation',
-    workflowId: `invalidation-${principal.org}-${requestId}`,
-    args: [{ requestId, organisationId: principal.org, expiryTimeMs: expiryTime.getTime(), batch }],
-    organisationId: principal.org,
+    workflowId: `invalidation-${organisationId}-${requestId}`,
+    args: [{ requestId, organisationId, expiryTimeMs: expiryTime.getTime(), batch }],
+    organisationId,
     requestId,
     summary: `${batch ? 'Batch' : 'Individual'} invalidation ${requestId}: passes expire at ${expiryTime.toISOString()}`,
   });
+  await markWorkflowStarted(deps.db, 'invalidation', requestId);
 }

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { Principal } from '../../../auth/tokens';
 import type { Deps } from '../../../deps';
-import { paginateDistributionRequests, stageBatchDistribution, BatchSubmission, toDistributionRequestRecord } from '../../../services/batchDistribution';
+import { paginateDistributionRequests, stageBatchDistribution, startBatchDistribution, BatchSubmission, toDistributionRequestRecord } from '../../../services/batchDistribution';
 import { readDistributionCsv } from '../../../services/csvUpload';
 import { distributeIndividual } from '../../../services/distribution';
 import { getPassesByExternalRefID } from '../../../services/passes';
 import { wakeExpiryScheduler } from '../../../temporal/expiryScheduler';
-import { startJob } from '../../../temporal/jobs';
 import { dispatchKeys } from '../../../notifications/keys';
 import { startDeliveryRun } from '../../../notifications/runs';
 import type { UploadedFile } from '../scalars';
@@ -24,14 +23,7 @@ const distributionRequestCsv = z.object({ title: nonEmpty, file: z.custom<Upload
 /** Stages a batch and starts (or joins) its workflow; answers at once with the request ID. */
 async function submitBatch(deps: Deps, principal: Principal, key: string | undefined, submission: Omit<BatchSubmission, 'requestKey'>) {
   const staged = await stageBatchDistribution(deps.db, principal, { ...submission, requestKey: parseIdempotencyKey(key) });
-  await startJob(deps.temporal!, deps.config, {
-    workflowType: 'batchDistribution',
-    workflowId: `distribution-${principal.org}-${staged.requestId}`,
-    args: [{ requestId: staged.requestId, organisationId: principal.org }],
-    organisationId: principal.org,
-    requestId: staged.requestId,
-    summary: `Batch distribution ${staged.requestId}: ${staged.batchCount} passes (${submission.source === 'csv' ? 'CSV upload' : 'API'})`,
-  });
+  await startBatchDistribution(deps, { organisationId: principal.org, requestId: staged.requestId, batchCount: staged.batchCount, source: submission.source });
   return {
     message: staged.created
       ? `Distribution request ${staged.requestId} accepted: ${staged.batchCount} passes queued`
