@@ -14,6 +14,7 @@ import * as gdpr from './20261129000050_gdpr';
 import * as reportingRequests from './20261129000051_reporting_requests';
 import * as walletPasses from './20261202030001_wallet_passes';
 import * as notifications from './20261202040001_notifications';
+import * as scheduledInvalidationPasses from './20261202010000_scheduled_invalidation_passes';
 import * as workflowStarted from './20261202060001_workflow_started';
 
 /**
@@ -36,6 +37,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000051_reporting_requests': reportingRequests,
   '20261202030001_wallet_passes': walletPasses,
   '20261202040001_notifications': notifications,
+  '20261202010000_scheduled_invalidation_passes': scheduledInvalidationPasses,
   '20261202060001_workflow_started': workflowStarted,
 };
 

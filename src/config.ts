@@ -2,6 +2,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { googleRootKeysSchema } from './domain/googleWalletCallback';
 import { MAX_FORGET_GRACE_MS } from './domain/forget';
+import { formatIssues } from './domain/issues';
 
 /**
  * All configuration comes from environment variables, validated here once: `configSchema` is the
@@ -239,9 +240,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   const parsed = configSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => {
-    const v = VARIABLES.find((x) => x.path.every((k, n) => i.path[n] === k));
-    return `  ${v && i.path.length > 0 ? `${v.name}: ` : ''}${i.message}`;
-  });
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const variable = (at: readonly PropertyKey[]) => (at.length ? (VARIABLES.find((v) => v.path.every((k, n) => at[n] === k))?.name ?? '') : '');
+  throw new ConfigError(`Invalid configuration:\n  ${formatIssues(parsed.error.issues, variable, '\n  ')}`);
 }

@@ -8,7 +8,7 @@ import { migrateLatest } from '../db/knex';
 import { startEmbeddedPostgres } from '../dev/embeddedPostgres';
 import { startLocalTemporal } from '../dev/localTemporal';
 import { logger } from '../logger';
-import { wakeExpiryScheduler } from '../temporal/expiryScheduler';
+import { wakeExpiryScheduler } from '../jobs/passExpiry/client';
 import { ensureSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';
@@ -131,7 +131,7 @@ run(async () => {
     await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
     await wakeExpiryScheduler(deps.temporal!, config);
     const connection = await NativeConnection.connect({ address: temporalAddress });
-    const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+    const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workflowBundlePath: config.temporal.workflowBundlePath });
     const workerDone = worker.run();
     stops.unshift(async () => {
       worker.shutdown();

@@ -101,6 +101,41 @@ export async function markWorkflowStarted(db: Db, kind: BatchKind, requestId: st
   await db(TABLES[kind].requests).where({ id: requestId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
 }
 
+/** What a chunk decided for one row: `n` its row number; `key` / `pass` the kind's own result column. */
+export interface RowResult {
+  n: number;
+  status: 'success' | 'failure' | 'scheduled';
+  error: string | null;
+  serial: string | null;
+  /** distribution: the pass's passApiKey. */
+  key?: string | null;
+  /** invalidation: the pass's ID. */
+  pass?: string | null;
+}
+
+const RESULT_COLUMN: Record<BatchKind, string> = {
+  distribution: `pass_api_key = e->>'key'`,
+  invalidation: `pass_id = (e->>'pass')::uuid`,
+};
+
+/**
+ * Writes a chunk's row results (one statement, one JSON parameter) and adds them to the request's
+ * counters, inside the chunk's transaction. Every row not `failure` counts as a success.
+ */
+export async function recordRowResults(trx: Knex.Transaction, kind: BatchKind, requestId: string, results: RowResult[]): Promise<void> {
+  const { requests, rows } = TABLES[kind];
+  await trx.raw(
+    `UPDATE ${rows} d SET status = e->>'status', error = e->>'error', serial_number = e->>'serial', ${RESULT_COLUMN[kind]}
+     FROM jsonb_array_elements(?::jsonb) e WHERE d.request_id = ? AND d.row_number = (e->>'n')::int`,
+    [JSON.stringify(results), requestId],
+  );
+  const success = results.filter((r) => r.status !== 'failure').length;
+  await trx(requests)
+    .where({ id: requestId })
+    .increment({ processed_count: results.length, success_count: success, failure_count: results.length - success })
+    .update({ status: 'In-Progress', updated_at: trx.fn.now() });
+}
+
 /** The individual (synchronous) operations take at most 25 passes; more belong in a batch. */
 export const MAX_INDIVIDUAL = 25;
 

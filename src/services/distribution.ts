@@ -6,7 +6,7 @@ import { recordAudit } from './audit';
 import { checkIndividualSize } from './batchRequests';
 import { DomainError } from './errors';
 import { getOrganisation } from './organisations';
-import { getPassDesignByTitle } from './passDesigns';
+import { getPassDesignByTitle, type PassDesignRow } from './passDesigns';
 import type { PassLinks } from './passLinks';
 import { createPasses, toFailureListItem, toSuccessListItem } from './passes';
 import { deliveryTemplateCheck } from '../notifications/passDelivery';
@@ -34,11 +34,17 @@ export async function distributionTarget(db: Db, principal: Principal, title: st
   return { design, org };
 }
 
+/** What a distribution is made for: the design and what the organisation pays per pass. */
+export interface DistributionTarget {
+  design: PassDesignRow;
+  org: { price_per_pass: number };
+}
+
 /** Inserts a distribution request row (individual or batch); returns its ID. */
 export async function insertDistributionRequest(
   trx: Knex.Transaction,
-  principal: Principal,
-  target: Awaited<ReturnType<typeof distributionTarget>>,
+  principal: Pick<Principal, 'org' | 'email'>,
+  target: DistributionTarget,
   r: { isBatch: boolean; status: string; batchCount: number; successCount?: number; failureCount?: number; startTime?: Date | null; endTime?: Date | null; requestKey?: string; source?: string },
 ): Promise<string> {
   const [request] = await trx('distribution_requests')
@@ -62,6 +68,29 @@ export async function insertDistributionRequest(
     })
     .returning('id');
   return request.id;
+}
+
+/**
+ * Creates one validated pass as its own individual distribution (a request record for the
+ * organisation's reports and billing), inside the caller's transaction: how a pass is issued
+ * outside a distribution request (an async issuance claim). Returns the pass's ID and serial.
+ */
+export async function distributeOnePass(
+  trx: Knex.Transaction,
+  links: PassLinks,
+  issuer: Pick<Principal, 'org' | 'email'>,
+  target: DistributionTarget,
+  details: PassDetails,
+): Promise<{ passId: string; serialNumber: string }> {
+  const requestId = await insertDistributionRequest(trx, issuer, target, { isBatch: false, status: 'Complete', batchCount: 1, successCount: 1 });
+  const [pass] = await createPasses(
+    trx,
+    links,
+    { design: target.design, distributionRequestId: requestId, actor: issuer.email, linkStartTime: null, linkEndTime: null },
+    [details],
+  );
+  const row = await trx('passes').where({ serial_number: pass.serialNumber }).first('id');
+  return { passId: row.id as string, serialNumber: pass.serialNumber };
 }
 
 /**

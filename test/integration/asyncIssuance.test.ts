@@ -1,4 +1,4 @@
-import { workflowIdFor } from '../../workflows/asyncIssuanceDefs';
+import { asyncIssuanceWorkflowId as workflowIdFor } from '../../src/jobs/asyncIssuance/client';
 import { eventually, latestCode, outboxFor } from '../helpers/asyncIssuance';
 import { type NotificationServers, settled, startNotificationServers } from '../helpers/notifications';
 import { createTestOrg, gql, Harness, startHarness, tokenFor } from '../helpers/harness';

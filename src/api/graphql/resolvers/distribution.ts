@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { Principal } from '../../../auth/tokens';
 import type { Deps } from '../../../deps';
-import { paginateDistributionRequests, stageBatchDistribution, startBatchDistribution, BatchSubmission, toDistributionRequestRecord } from '../../../services/batchDistribution';
+import { paginateDistributionRequests, stageBatchDistribution, BatchSubmission, toDistributionRequestRecord } from '../../../jobs/distribution/service';
 import { readDistributionCsv } from '../../../services/csvUpload';
 import { distributeIndividual } from '../../../services/distribution';
 import { getPassesByExternalRefID } from '../../../services/passes';
-import { wakeExpiryScheduler } from '../../../temporal/expiryScheduler';
+import { wakeExpiryScheduler } from '../../../jobs/passExpiry/client';
+import { startBatchDistribution } from '../../../jobs/distribution/client';
 import { dispatchKeys } from '../../../notifications/keys';
-import { startDeliveryRun } from '../../../notifications/runs';
+import { startDeliveryRun } from '../../../jobs/notifications/client';
 import type { UploadedFile } from '../scalars';
 import { batchSize, inPages, linkWindow, nonEmpty, parseIdempotencyKey, parseInput } from '../inputs';
 import type { Resolvers } from '../schema';
