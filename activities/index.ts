@@ -8,6 +8,7 @@ import { dciActivities } from './dci';
 import { forgetActivities } from './forget';
 import { consumerActivities } from './consumers';
 import { auditReportActivities } from './auditReports';
+import { walletPushActivities } from './walletPushes';
 
 /**
  * Every activity Steward registers, closed over the shared dependencies (database, config).
@@ -24,6 +25,7 @@ export function createActivities(deps: Deps) {
     ...forgetActivities(deps),
     ...consumerActivities(deps),
     ...auditReportActivities(deps),
+    ...walletPushActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

@@ -14,3 +14,4 @@ export { forgetPass } from './forgetPass';
 export { consumerDeletion } from './consumerDeletion';
 export { consumerOperationsCleanup } from './consumerOperationsCleanup';
 export { auditLogReport } from './auditLogReport';
+export { walletPushes } from './walletPushes';

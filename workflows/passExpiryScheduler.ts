@@ -1,5 +1,6 @@
-import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { drainWalletPushes } from './walletPushes';
 
 const { nextPendingExpiry, expireDuePasses } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -28,13 +29,16 @@ export async function passExpiryScheduler(): Promise<void> {
   setHandler(expiryScheduledSignal, (at) => {
     if (at < target) wakeEarlier = true;
   });
+  let timedOut = true;
   for (;;) {
-    await expireDuePasses(Date.now());
+    const expired = await expireDuePasses(Date.now());
+    // Wallets hear of what expired; a timer wake also retries pushes that failed before.
+    if ((expired > 0 || timedOut) && patched('wallet-pushes')) await drainWalletPushes();
     const next = await nextPendingExpiry();
     const now = Date.now();
     target = Math.min(next ?? Infinity, now + MAX_IDLE_MS);
     wakeEarlier = false;
-    if (target > now) await condition(() => wakeEarlier, target - now);
+    timedOut = target > now ? !(await condition(() => wakeEarlier, target - now)) : true;
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2000) {
       await continueAsNew<typeof passExpiryScheduler>();
     }
