@@ -13,6 +13,8 @@ import * as wallet from './20261129000040_wallet';
 import * as gdpr from './20261129000050_gdpr';
 import * as reportingRequests from './20261129000051_reporting_requests';
 import * as walletPasses from './20261202030001_wallet_passes';
+import * as notifications from './20261202040001_notifications';
+import * as scheduledInvalidationPasses from './20261202010000_scheduled_invalidation_passes';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -33,6 +35,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000050_gdpr': gdpr,
   '20261129000051_reporting_requests': reportingRequests,
   '20261202030001_wallet_passes': walletPasses,
+  '20261202040001_notifications': notifications,
+  '20261202010000_scheduled_invalidation_passes': scheduledInvalidationPasses,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

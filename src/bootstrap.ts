@@ -8,6 +8,7 @@ import type { Deps } from './deps';
 import { connectClient } from './temporal/client';
 import { stewardDataConverter } from './temporal/codec';
 import { installTracing } from './telemetry/tracing';
+import { closeSharedChannels } from './notifications/channels';
 
 export interface Endpoints {
   databaseUrl: string;
@@ -28,6 +29,7 @@ export async function buildDeps(config: Config, endpoints: Endpoints): Promise<D
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.temporal?.connection.close();
   await deps.db.destroy();
+  closeSharedChannels();
   // Sends the spans still batched.
   await deps.tracing?.shutdown();
 }

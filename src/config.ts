@@ -2,6 +2,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { googleRootKeysSchema } from './domain/googleWalletCallback';
 import { MAX_FORGET_GRACE_MS } from './domain/forget';
+import { formatIssues } from './domain/issues';
 
 /**
  * All configuration comes from environment variables, validated here once: `configSchema` is the
@@ -158,6 +159,28 @@ const tree = z.object({
     ),
     serviceName: env('OTEL_SERVICE_NAME', z.string().min(1).default('steward')),
   }),
+  /** Email (SMTP) and SMS delivery of the notification outbox (src/notifications). An unset channel leaves its messages pending. */
+  notifications: z.object({
+    /** e.g. smtp://user:pass@mail.example:587 or smtps://…:465 (nodemailer URL); npm start: its mail catcher. */
+    smtpUrl: env('SMTP_URL', z.string().url().refine((u) => /^smtps?:\/\//.test(u), 'must be an smtp:// or smtps:// URL').optional()),
+    mailFrom: env('MAIL_FROM', z.string().min(3).default('Steward <no-reply@steward.local>')),
+    smtpPoolSize: env('SMTP_POOL_SIZE', z.coerce.number().int().min(1).max(50).default(5)),
+    /** A provider speaking Twilio's Messages API: base URL (https://api.twilio.com), account SID, auth token, sender. */
+    sms: z.object({
+      url: env('SMS_PROVIDER_URL', z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').optional()),
+      accountSid: env('SMS_ACCOUNT_SID', z.string().min(1).optional()),
+      authToken: env('SMS_AUTH_TOKEN', z.string().min(1).optional()),
+      from: env('SMS_FROM', z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +447700900000').optional()),
+    }),
+    /** Messages per delivery activity, and messages in flight at once within it. */
+    chunkSize: env('NOTIFY_CHUNK_SIZE', z.coerce.number().int().min(1).max(10_000).default(500)),
+    concurrency: env('NOTIFY_CONCURRENCY', z.coerce.number().int().min(1).max(200).default(20)),
+    /** npm start's local mail catcher (SMTP + web page); unset: PORT+25 and PORT+80, so each instance has its own. */
+    mailCatcher: z.object({
+      smtpPort: env('MAIL_CATCHER_SMTP_PORT', port.optional()),
+      webPort: env('MAIL_CATCHER_WEB_PORT', port.optional()),
+    }),
+  }),
 });
 
 /** The whole configuration: the tree, the rules across variables, and the values that derive from others. */
@@ -166,13 +189,23 @@ export const configSchema = tree
     const keySources = [c.jwt.secret, c.jwt.publicKeyPem, c.jwt.jwksUrl].filter(Boolean).length;
     const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
     if (keySources > 1) fail('set only one of JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL');
+    const sms = Object.values(c.notifications.sms);
+    if (sms.some(Boolean) && !sms.every(Boolean)) fail('SMS needs all of SMS_PROVIDER_URL, SMS_ACCOUNT_SID, SMS_AUTH_TOKEN and SMS_FROM');
     if (c.env !== 'production') return;
     if (keySources === 0) fail('production needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL');
     if (!c.passLinkKey) fail('production needs PASS_LINK_KEY');
     if (!c.payloadEncryptionKey) fail('production needs PAYLOAD_ENCRYPTION_KEY');
+    if (c.callbackAllowPrivate) {
+      ctx.addIssue({ code: 'custom', path: ['callbackAllowPrivate'], message: 'true is refused in production: it turns the SSRF guard off (callbacks could reach internal services)' });
+    }
   })
-  .transform(({ tracing, ...c }) => ({
+  .transform(({ tracing, notifications: { sms, mailCatcher, ...n }, ...c }) => ({
     ...c,
+    notifications: {
+      ...n,
+      sms: sms.url ? { url: sms.url.replace(/\/$/, ''), accountSid: sms.accountSid!, authToken: sms.authToken!, from: sms.from! } : undefined,
+      mailCatcher: { smtpPort: mailCatcher.smtpPort ?? (c.port || 4000) + 25, webPort: mailCatcher.webPort ?? (c.port || 4000) + 80 },
+    },
     publicBaseUrl: (c.publicBaseUrl ?? `http://localhost:${c.port}`).replace(/\/$/, ''),
     tracing: tracing.otlpEndpoint ? { otlpEndpoint: tracing.otlpEndpoint, serviceName: tracing.serviceName } : undefined,
   }));
@@ -207,9 +240,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   const parsed = configSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => {
-    const v = VARIABLES.find((x) => x.path.every((k, n) => i.path[n] === k));
-    return `  ${v && i.path.length > 0 ? `${v.name}: ` : ''}${i.message}`;
-  });
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const variable = (at: readonly PropertyKey[]) => (at.length ? (VARIABLES.find((v) => v.path.every((k, n) => at[n] === k))?.name ?? '') : '');
+  throw new ConfigError(`Invalid configuration:\n  ${formatIssues(parsed.error.issues, variable, '\n  ')}`);
 }

@@ -1,5 +1,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
+import { formatIssues } from '../domain/issues';
+import { DomainError } from '../services/errors';
 import type { JwtKeys } from './keys';
 
 export const ROLES = ['Owner', 'Admin', 'Pass-Issuer', 'Api-Dev'] as const;
@@ -14,7 +16,12 @@ export const userClaimsSchema = z.object({
 
 export type Principal = z.infer<typeof userClaimsSchema>;
 
-export class AuthError extends Error {}
+/** A token that does not authenticate: a DomainError (UNAUTHENTICATED, 401) whose reason each edge words. */
+export class AuthError extends DomainError {
+  constructor(message: string) {
+    super('UNAUTHENTICATED', message);
+  }
+}
 
 export interface TokenOptions {
   issuer: string;
@@ -51,7 +58,7 @@ export async function verifyUserToken(keys: JwtKeys, token: string, opts: TokenO
   }
   const claims = userClaimsSchema.safeParse(payload);
   if (!claims.success) {
-    throw new AuthError(`token claims are invalid: ${claims.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new AuthError(`token claims are invalid: ${formatIssues(claims.error.issues)}`);
   }
   return claims.data;
 }

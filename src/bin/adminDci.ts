@@ -17,130 +17,88 @@ const keyFlag = z.string().transform((v) => (fs.existsSync(v) ? fs.readFileSync(
 const keyIdFlag = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or colons');
 
 export const DCI_COMMANDS: Command[] = [
-  command({
-    name: 'registry load',
-    usage: '--registry <dr|fr> --file <records.json>',
-    summary: 'loads DCI registry records (a JSON array, or {"records": [...]}), upserting by identifier; each one a life event',
-    flags: { registry: registryFlag, file: z.string({ error: 'is required (a JSON file of records)' }) },
-    async run(f, config) {
-      if (!fs.existsSync(f.file)) throw new UsageError(`--file: ${f.file} does not exist`);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(fs.readFileSync(f.file, 'utf8'));
-      } catch (err) {
-        throw new UsageError(`--file: not valid JSON (${(err as Error).message})`);
+  command('registry load --registry <dr|fr> --file <records.json>', 'loads DCI registry records (a JSON array, or {"records": [...]}), upserting by identifier; each one a life event', { registry: registryFlag, file: z.string({ error: 'is required (a JSON file of records)' }) }, async (f, config) => {
+    if (!fs.existsSync(f.file)) throw new UsageError(`--file: ${f.file} does not exist`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(f.file, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`--file: not valid JSON (${(err as Error).message})`);
+    }
+    const records = Array.isArray(parsed) ? parsed : (parsed as { records?: unknown })?.records;
+    if (!Array.isArray(records)) throw new UsageError('--file: must hold a JSON array of records, or {"records": [...]}');
+    const r = await withDb(config, (db) => upsertRecords(db, f.registry, records));
+    console.log(`${REGISTRIES[f.registry].name}: ${r.created} records created, ${r.updated} updated (each one a life event)`);
+  }),
+  command('registry generate --registry <dr|fr> --count <n> [--seed <n>]', 'generates realistic synthetic records', {
+    registry: registryFlag,
+    count: z.coerce.number({ error: 'is required' }).int().min(1, 'must be 1 or more').max(5_000_000, 'at most 5,000,000'),
+    seed: z.coerce.number().int().min(0).max(999_999, 'must be 0-999999').optional(),
+  }, async (f, config) => {
+    const seed = f.seed ?? crypto.randomInt(0, 1_000_000);
+    const started = Date.now();
+    const totals = { created: 0, updated: 0 };
+    await withDb(config, async (db) => {
+      // Chunks of 10,000 keep memory flat; each chunk is one transaction.
+      for (let start = 0; start < f.count; start += 10_000) {
+        const n = Math.min(10_000, f.count - start);
+        const r = await upsertRecords(db, f.registry, generateRecords(f.registry, n, seed, start));
+        totals.created += r.created;
+        totals.updated += r.updated;
+        process.stderr.write(`\r  ${start + n} / ${f.count}`);
       }
-      const records = Array.isArray(parsed) ? parsed : (parsed as { records?: unknown })?.records;
-      if (!Array.isArray(records)) throw new UsageError('--file: must hold a JSON array of records, or {"records": [...]}');
-      const r = await withDb(config, (db) => upsertRecords(db, f.registry, records));
-      console.log(`${REGISTRIES[f.registry].name}: ${r.created} records created, ${r.updated} updated (each one a life event)`);
-    },
+    });
+    process.stderr.write('\n');
+    console.log(`${REGISTRIES[f.registry].name}: generated ${totals.created} records (${totals.updated} updated) from seed ${seed} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }),
-  command({
-    name: 'registry generate',
-    usage: '--registry <dr|fr> --count <n> [--seed <n>]',
-    summary: 'generates realistic synthetic records',
-    flags: {
-      registry: registryFlag,
-      count: z.coerce.number({ error: 'is required' }).int().min(1, 'must be 1 or more').max(5_000_000, 'at most 5,000,000'),
-      seed: z.coerce.number().int().min(0).max(999_999, 'must be 0-999999').optional(),
-    },
-    async run(f, config) {
-      const seed = f.seed ?? crypto.randomInt(0, 1_000_000);
-      const started = Date.now();
-      const totals = { created: 0, updated: 0 };
-      await withDb(config, async (db) => {
-        // Chunks of 10,000 keep memory flat; each chunk is one transaction.
-        for (let start = 0; start < f.count; start += 10_000) {
-          const n = Math.min(10_000, f.count - start);
-          const r = await upsertRecords(db, f.registry, generateRecords(f.registry, n, seed, start));
-          totals.created += r.created;
-          totals.updated += r.updated;
-          process.stderr.write(`\r  ${start + n} / ${f.count}`);
-        }
-      });
-      process.stderr.write('\n');
-      console.log(`${REGISTRIES[f.registry].name}: generated ${totals.created} records (${totals.updated} updated) from seed ${seed} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    },
+  command('dci sender add --id <sender_id> --name <name> [--signing-key <PEM|JWK|file>] [--signing-key-id <id>] [--encryption-key <PEM|JWK|file>] [--encryption-key-id <id>] [--callback-url <default sender_uri>]', 'registers a DCI sender and its public keys (PEM or JWK, inline or a file)', {
+    id: senderIdSchema,
+    name: z.string({ error: 'is required' }).trim().min(1),
+    'signing-key': keyFlag.optional(),
+    'signing-key-id': keyIdFlag.optional(),
+    'encryption-key': keyFlag.optional(),
+    'encryption-key-id': keyIdFlag.optional(),
+    'callback-url': z.string().url('must be an absolute URL').optional(),
+  }, async (f, config) => {
+    const r = await withDb(config, (db) =>
+      registerSender(db, {
+        id: f.id,
+        name: f.name,
+        defaultCallbackUri: f['callback-url'],
+        signingKey: f['signing-key'],
+        signingKeyId: f['signing-key-id'],
+        encryptionKey: f['encryption-key'],
+        encryptionKeyId: f['encryption-key-id'],
+      }),
+    );
+    console.log(`Sender ${r.id} registered.`);
+    for (const k of r.keys) console.log(`  ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.keyId}${k.use === 'sig' ? `   (kidId="${r.id}|${k.keyId}|ed25519")` : ''}`);
   }),
-  command({
-    name: 'dci sender add',
-    usage: '--id <sender_id> --name <name> [--signing-key <PEM|JWK|file>] [--signing-key-id <id>] [--encryption-key <PEM|JWK|file>] [--encryption-key-id <id>] [--callback-url <default sender_uri>]',
-    summary: 'registers a DCI sender and its public keys (PEM or JWK, inline or a file)',
-    flags: {
-      id: senderIdSchema,
-      name: z.string({ error: 'is required' }).trim().min(1),
-      'signing-key': keyFlag.optional(),
-      'signing-key-id': keyIdFlag.optional(),
-      'encryption-key': keyFlag.optional(),
-      'encryption-key-id': keyIdFlag.optional(),
-      'callback-url': z.string().url('must be an absolute URL').optional(),
-    },
-    async run(f, config) {
-      const r = await withDb(config, (db) =>
-        registerSender(db, {
-          id: f.id,
-          name: f.name,
-          defaultCallbackUri: f['callback-url'],
-          signingKey: f['signing-key'],
-          signingKeyId: f['signing-key-id'],
-          encryptionKey: f['encryption-key'],
-          encryptionKeyId: f['encryption-key-id'],
-        }),
-      );
-      console.log(`Sender ${r.id} registered.`);
-      for (const k of r.keys) console.log(`  ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.keyId}${k.use === 'sig' ? `   (kidId="${r.id}|${k.keyId}|ed25519")` : ''}`);
-    },
+  command('dci sender show --id <sender_id>', 'a sender and its keys', { id: senderIdSchema }, async (f, config) => {
+    await withDb(config, async (db) => {
+      const sender = await getSender(db, f.id);
+      if (!sender) throw new UsageError(`--id: no sender "${f.id}"`);
+      console.log(`  id:           ${sender.id}\n  name:         ${sender.name}\n  callback URI: ${sender.default_callback_uri ?? '(none: requests must carry header.sender_uri)'}`);
+      for (const k of await senderKeys(db, f.id)) console.log(`  ${k.use} key ${k.key_id}: ${JSON.stringify(k.public_jwk)}`);
+    });
   }),
-  command({
-    name: 'dci sender show',
-    usage: '--id <sender_id>',
-    summary: 'a sender and its keys',
-    flags: { id: senderIdSchema },
-    async run(f, config) {
-      await withDb(config, async (db) => {
-        const sender = await getSender(db, f.id);
-        if (!sender) throw new UsageError(`--id: no sender "${f.id}"`);
-        console.log(`  id:           ${sender.id}\n  name:         ${sender.name}\n  callback URI: ${sender.default_callback_uri ?? '(none: requests must carry header.sender_uri)'}`);
-        for (const k of await senderKeys(db, f.id)) console.log(`  ${k.use} key ${k.key_id}: ${JSON.stringify(k.public_jwk)}`);
-      });
-    },
+  command('dci keys', "Steward's public keys and registry IDs", {}, async (_f, config) => {
+    const keys = dciKeys(config);
+    for (const r of REGISTRY_KEYS) console.log(`${REGISTRIES[r].name}: ${keys.registryIds[r]}  (kidId="${keys.registryIds[r]}|${keys.signing.kid}|ed25519")`);
+    console.log(JSON.stringify(publicJwks(keys), null, 2));
   }),
-  command({
-    name: 'dci keys',
-    usage: '',
-    summary: "Steward's public keys and registry IDs",
-    flags: {},
-    async run(_f, config) {
-      const keys = dciKeys(config);
-      for (const r of REGISTRY_KEYS) console.log(`${REGISTRIES[r].name}: ${keys.registryIds[r]}  (kidId="${keys.registryIds[r]}|${keys.signing.kid}|ed25519")`);
-      console.log(JSON.stringify(publicJwks(keys), null, 2));
-    },
+  command('dci keygen --file <prefix>', 'new Ed25519 signing and X25519 encryption private keys for a sender, as JWK files', { file: z.string({ error: 'is required (a file name prefix, e.g. ./spmis)' }).min(1) }, async (f) => {
+    const files = { signing: `${f.file}-signing.jwk.json`, encryption: `${f.file}-encryption.jwk.json` };
+    for (const [use, type] of [['signing', 'ed25519'], ['encryption', 'x25519']] as const) {
+      const { privateKey } = crypto.generateKeyPairSync(type as 'ed25519');
+      fs.writeFileSync(files[use], JSON.stringify(privateKey.export({ format: 'jwk' })), { flag: 'wx', mode: 0o600 });
+    }
+    console.log(`Private keys (keep them with the sender): ${files.signing}, ${files.encryption}`);
+    console.log(`Register their public halves: npm run admin -- dci sender add --id <sender_id> --name <name> --signing-key ${files.signing} --encryption-key ${files.encryption}`);
   }),
-  command({
-    name: 'dci keygen',
-    usage: '--file <prefix>',
-    summary: 'new Ed25519 signing and X25519 encryption private keys for a sender, as JWK files',
-    flags: { file: z.string({ error: 'is required (a file name prefix, e.g. ./spmis)' }).min(1) },
-    async run(f) {
-      const files = { signing: `${f.file}-signing.jwk.json`, encryption: `${f.file}-encryption.jwk.json` };
-      for (const [use, type] of [['signing', 'ed25519'], ['encryption', 'x25519']] as const) {
-        const { privateKey } = crypto.generateKeyPairSync(type as 'ed25519');
-        fs.writeFileSync(files[use], JSON.stringify(privateKey.export({ format: 'jwk' })), { flag: 'wx', mode: 0o600 });
-      }
-      console.log(`Private keys (keep them with the sender): ${files.signing}, ${files.encryption}`);
-      console.log(`Register their public halves: npm run admin -- dci sender add --id <sender_id> --name <name> --signing-key ${files.signing} --encryption-key ${files.encryption}`);
-    },
-  }),
-  command({
-    name: 'dci admin-token',
-    usage: '',
-    summary: 'the bearer token of the registry records admin API',
-    flags: {},
-    async run(_f, config) {
-      const token = adminApiToken(config);
-      if (!token) throw new UsageError('ADMIN_API_TOKEN is not set (production has no generated token)');
-      console.log(token);
-    },
+  command('dci admin-token', 'the bearer token of the registry records admin API', {}, async (_f, config) => {
+    const token = adminApiToken(config);
+    if (!token) throw new UsageError('ADMIN_API_TOKEN is not set (production has no generated token)');
+    console.log(token);
   }),
 ];

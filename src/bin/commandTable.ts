@@ -4,14 +4,15 @@ import { z } from 'zod';
 import { Config, ConfigError, loadConfig } from '../config';
 import { createDb, Db } from '../db/knex';
 import { embeddedPostgresUrl } from '../dev/embeddedPostgres';
-import { DomainError, formatIssues } from '../services/errors';
+import { formatIssues } from '../domain/issues';
+import { DomainError } from '../services/errors';
 import { connectClient } from '../temporal/client';
 import { stewardDataConverter } from '../temporal/codec';
 
 /**
  * The operator CLI as a table: each command is one entry with its words, its flags (one zod rule per
  * flag) and its `run`. The runner picks the entry, parses exactly that entry's flags and names the
- * flag and the rule when one is bad. A new command is one more `command({...})` in a table.
+ * flag and the rule when one is bad. A new command is one more `command(...)` in a table.
  */
 export interface Command<S extends z.ZodRawShape = z.ZodRawShape> {
   /** The words that name it, e.g. 'org create'. */
@@ -29,9 +30,15 @@ export interface Command<S extends z.ZodRawShape = z.ZodRawShape> {
   run(flags: z.output<z.ZodObject<S>>, config: Config): Promise<void>;
 }
 
-/** Declares a command; the flags' rules type its `run`. */
-export function command<S extends z.ZodRawShape>(c: Command<S>): Command {
-  return c as unknown as Command;
+/**
+ * Declares a command: its synopsis as `help` shows it (the words that name it, then its flags:
+ * 'org show --id <id>'), what it does, its flags' rules and `run`, which those rules type.
+ */
+export function command<S extends z.ZodRawShape>(synopsis: string, summary: string, flags: S, run: Command<S>['run']): Command {
+  const words = synopsis.split(' ');
+  const named = words.findIndex((w) => /^[-[<]/.test(w));
+  const name = (named === -1 ? words : words.slice(0, named)).join(' ');
+  return { name, usage: synopsis.slice(name.length).trim(), summary, flags, run } as unknown as Command;
 }
 
 /** A refusal the operator can fix: printed as `error: <message>`, exit code 2. */

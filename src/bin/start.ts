@@ -8,13 +8,14 @@ import { migrateLatest } from '../db/knex';
 import { startEmbeddedPostgres } from '../dev/embeddedPostgres';
 import { startLocalTemporal } from '../dev/localTemporal';
 import { logger } from '../logger';
-import { wakeExpiryScheduler } from '../temporal/expiryScheduler';
+import { wakeExpiryScheduler } from '../jobs/passExpiry/client';
 import { ensureSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorker } from '../temporal/worker';
 import { run, shutdownSignal } from './run';
 import { codecAuthToken } from '../api/http/codec';
+import { embeddedMailCatcher } from '../dev/mailCatcher';
 
 /**
  * `npm start`: everything on one machine. A Temporal dev server (state in <data>/temporal.db) and
@@ -27,7 +28,7 @@ run(async () => {
   // Worker and API share this process: the API's /metrics appends the worker's Temporal SDK metrics.
   process.env.TEMPORAL_METRICS_BIND_ADDRESS ??= '127.0.0.1:9464';
   process.env.WORKER_METRICS_URL ??= `http://${process.env.TEMPORAL_METRICS_BIND_ADDRESS}/metrics`;
-  const config = loadConfig();
+  let config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
   installTemporalRuntime({ metricsBindAddress: config.metrics.temporalBindAddress });
   const stops: (() => Promise<void>)[] = [];
@@ -44,6 +45,11 @@ run(async () => {
   };
   const signalled = shutdownSignal();
   try {
+
+    // Every email Steward sends lands in a local mail catcher with a web page, unless SMTP_URL names a server.
+    const mail = await embeddedMailCatcher(config);
+    config = mail.config;
+    if (mail.catcher) stops.unshift(() => mail.catcher!.close());
 
     let temporalAddress = config.temporal.address;
     let uiUrl: string | undefined;
@@ -85,7 +91,7 @@ run(async () => {
     await ensureSchedules(deps.temporal!, { taskQueue: config.temporal.taskQueue });
     await wakeExpiryScheduler(deps.temporal!, config);
     const connection = await NativeConnection.connect({ address: temporalAddress });
-    const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+    const worker = await createWorker(deps, connection, { namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, workflowBundlePath: config.temporal.workflowBundlePath });
     const workerDone = worker.run();
     stops.unshift(async () => {
       worker.shutdown();
@@ -106,6 +112,7 @@ run(async () => {
       `  OpenAPI       ${config.publicBaseUrl}/openapi.json`,
       `  Temporal      ${temporalAddress}   namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       uiUrl ? `  Temporal UI   ${uiUrl}` : undefined,
+      mail.catcher ? `  Mail catcher  ${mail.catcher.webUrl}   (every email Steward sends; SMTP ${mail.catcher.smtpUrl})` : `  SMTP          ${config.notifications.smtpUrl!.replace(/\/\/([^:@/]+):[^@]+@/, '//$1:***@')}`,
       `  PostgreSQL    ${databaseUrl.replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,
       `  Data folder   ${config.dataDir}`,
       'Press Ctrl-C to stop.',

@@ -3,7 +3,7 @@ import { Connection } from '@temporalio/client';
 import { buildDeps, closeDeps } from '../bootstrap';
 import { loadConfig } from '../config';
 import { logger } from '../logger';
-import { wakeExpiryScheduler } from '../temporal/expiryScheduler';
+import { wakeExpiryScheduler } from '../jobs/passExpiry/client';
 import { ensureSchedules } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installTemporalRuntime } from '../temporal/runtime';

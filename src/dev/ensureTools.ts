@@ -4,7 +4,7 @@
 // Progress goes to stderr; the two results go to stdout.
 // --strict: also fail when a tool would fall back to the SDK download (offline machines).
 import { resolveTemporalCli } from './temporalCli';
-import { resolveTimeSkippingServer } from './timeSkippingServer';
+import { prepareClassArchive, resolveTimeSkippingServer } from './timeSkippingServer';
 
 const FALLBACK = "SDK download (executable: { type: 'cached-download' }; needs internet)";
 
@@ -12,7 +12,13 @@ async function main(): Promise<number> {
   const strict = process.argv.includes('--strict');
   // In parallel: the two builds are independent. allSettled so that one failing doesn't
   // make us exit while the other still has a build (and its lock) running.
-  const [cli, testServer] = await Promise.allSettled([resolveTemporalCli(), resolveTimeSkippingServer()]);
+  const [cli, testServer] = await Promise.allSettled([
+    resolveTemporalCli(),
+    resolveTimeSkippingServer().then(async (server) => {
+      await prepareClassArchive(server);
+      return server;
+    }),
+  ]);
 
   let failed = false;
   const report = (name: string, result: PromiseSettledResult<string | undefined>): void => {

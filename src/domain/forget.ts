@@ -6,9 +6,6 @@
 /** Personal details are erased at most 3 days after the request (seed 003). */
 export const MAX_FORGET_GRACE_MS = 3 * 86_400_000;
 
-/** The forget workflow of a pass: one per pass, so a second request joins the first. */
-export const forgetWorkflowId = (passId: string) => `forget-${passId}`;
-
 /** The grace period actually waited: never negative, never beyond the 3-day promise. */
 export function effectiveGraceMs(requestedMs: number): number {
   return Math.min(Math.max(0, Math.floor(requestedMs)), MAX_FORGET_GRACE_MS);

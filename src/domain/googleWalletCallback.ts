@@ -1,3 +1,4 @@
+import { fieldIssues } from './issues';
 import crypto from 'node:crypto';
 import { z } from 'zod';
 
@@ -101,8 +102,8 @@ function parseJson<T extends z.ZodTypeAny>(schema: T, text: string, field: strin
   }
   const r = schema.safeParse(value);
   if (!r.success) {
-    const i = r.error.issues[0];
-    throw new GoogleCallbackError('malformed', [field, ...i.path].join('.'), i.message);
+    const [first] = fieldIssues(r.error.issues, field);
+    throw new GoogleCallbackError('malformed', first.field, first.message);
   }
   return r.data;
 }
@@ -117,8 +118,8 @@ export function verifyGoogleCallback(
 ): GoogleCallbackMessage {
   const parsed = googleCallbackBodySchema.safeParse(raw);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new GoogleCallbackError('malformed', ['body', ...i.path].join('.'), i.message);
+    const [first] = fieldIssues(parsed.error.issues, 'body');
+    throw new GoogleCallbackError('malformed', first.field, first.message);
   }
   const body = parsed.data;
   const now = opts.now.getTime();

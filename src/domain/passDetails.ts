@@ -1,3 +1,4 @@
+import { fieldOf, formatIssues } from './issues';
 import { z } from 'zod';
 
 /** Limits of seed 003's DistributionPassDetailsInput. */
@@ -80,7 +81,7 @@ export const E164 = /^\+[1-9]\d{6,14}$/;
 export function validatePassDetails(raw: unknown, dynamicFieldKeys: readonly string[], now: Date): RowResult {
   const parsed = rowSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') };
+    return { ok: false, error: formatIssues(parsed.error.issues, (p) => fieldOf(p) || 'row') };
   }
   const { serialNumber: _ignored, ...row } = parsed.data;
   const errors = dynamicFieldErrors(row.dynamicFields, dynamicFieldKeys).map((e) => `dynamicFields: ${e}`);

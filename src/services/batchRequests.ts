@@ -4,11 +4,12 @@ import { enqueueCallback } from './callbacks/deliveries';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
 import { getOrganisation } from './organisations';
+import { enqueueResultsEmail } from '../notifications/results';
 
 /**
  * What batch distribution and batch invalidation share: rows staged in PostgreSQL, progress
  * counters on the request row, and the ending (result CSVs, the request completed, the
- * organisation's callback or an outbox email). Each kind has its own request and row tables.
+ * organisation's callback and the results email). Each kind has its own request and row tables.
  */
 export type BatchKind = 'distribution' | 'invalidation';
 
@@ -93,6 +94,41 @@ export async function claimPendingRows<Raw>(trx: Knex.Transaction, kind: BatchKi
     .forUpdate()
     .skipLocked()
     .select('row_number', 'raw');
+}
+
+/** What a chunk decided for one row: `n` its row number; `key` / `pass` the kind's own result column. */
+export interface RowResult {
+  n: number;
+  status: 'success' | 'failure' | 'scheduled';
+  error: string | null;
+  serial: string | null;
+  /** distribution: the pass's passApiKey. */
+  key?: string | null;
+  /** invalidation: the pass's ID. */
+  pass?: string | null;
+}
+
+const RESULT_COLUMN: Record<BatchKind, string> = {
+  distribution: `pass_api_key = e->>'key'`,
+  invalidation: `pass_id = (e->>'pass')::uuid`,
+};
+
+/**
+ * Writes a chunk's row results (one statement, one JSON parameter) and adds them to the request's
+ * counters, inside the chunk's transaction. Every row not `failure` counts as a success.
+ */
+export async function recordRowResults(trx: Knex.Transaction, kind: BatchKind, requestId: string, results: RowResult[]): Promise<void> {
+  const { requests, rows } = TABLES[kind];
+  await trx.raw(
+    `UPDATE ${rows} d SET status = e->>'status', error = e->>'error', serial_number = e->>'serial', ${RESULT_COLUMN[kind]}
+     FROM jsonb_array_elements(?::jsonb) e WHERE d.request_id = ? AND d.row_number = (e->>'n')::int`,
+    [JSON.stringify(results), requestId],
+  );
+  const success = results.filter((r) => r.status !== 'failure').length;
+  await trx(requests)
+    .where({ id: requestId })
+    .increment({ processed_count: results.length, success_count: success, failure_count: results.length - success })
+    .update({ status: 'In-Progress', updated_at: trx.fn.now() });
 }
 
 /** The individual (synchronous) operations take at most 25 passes; more belong in a batch. */
@@ -185,16 +221,19 @@ export async function completeBatch(
     };
     if (callbackId) {
       await enqueueCallback(trx, { id: callbackId, organisationId: org!.id, kind: `${kind}.result`, url: org!.callback_url!, signing: 'standard-webhooks', payload });
-    } else {
-      await trx('notification_outbox').insert({
-        organisation_id: request.organisation_id,
-        channel: 'Email',
-        recipient: request.job_issuer,
-        subject: `${label} ${requestId}: ${request.success_count} succeeded, ${request.failure_count} failed`,
-        body: `Successes: ${s.url}\nFailures: ${f.url}\nThese links expire on ${s.expiresAt.toISOString()}.`,
-        reference: requestId,
-      });
     }
+    await enqueueResultsEmail(trx, {
+      kind,
+      label,
+      requestId,
+      organisationId: request.organisation_id,
+      jobIssuer: request.job_issuer,
+      successCount: request.success_count,
+      failureCount: request.failure_count,
+      successUrl: s.url,
+      failureUrl: f.url,
+      expiresAt: s.expiresAt,
+    });
   });
   return { callbackId };
 }

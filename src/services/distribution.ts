@@ -6,9 +6,10 @@ import { recordAudit } from './audit';
 import { checkIndividualSize } from './batchRequests';
 import { DomainError } from './errors';
 import { getOrganisation } from './organisations';
-import { getPassDesignByTitle } from './passDesigns';
+import { getPassDesignByTitle, type PassDesignRow } from './passDesigns';
 import type { PassLinks } from './passLinks';
 import { createPasses, toFailureListItem, toSuccessListItem } from './passes';
+import { deliveryTemplateCheck } from '../notifications/passDelivery';
 
 
 export interface DistributionRequestInput {
@@ -33,11 +34,17 @@ export async function distributionTarget(db: Db, principal: Principal, title: st
   return { design, org };
 }
 
+/** What a distribution is made for: the design and what the organisation pays per pass. */
+export interface DistributionTarget {
+  design: PassDesignRow;
+  org: { price_per_pass: number };
+}
+
 /** Inserts a distribution request row (individual or batch); returns its ID. */
 export async function insertDistributionRequest(
   trx: Knex.Transaction,
-  principal: Principal,
-  target: Awaited<ReturnType<typeof distributionTarget>>,
+  principal: Pick<Principal, 'org' | 'email'>,
+  target: DistributionTarget,
   r: { isBatch: boolean; status: string; batchCount: number; successCount?: number; failureCount?: number; startTime?: Date | null; endTime?: Date | null; requestKey?: string; source?: string },
 ): Promise<string> {
   const [request] = await trx('distribution_requests')
@@ -64,6 +71,29 @@ export async function insertDistributionRequest(
 }
 
 /**
+ * Creates one validated pass as its own individual distribution (a request record for the
+ * organisation's reports and billing), inside the caller's transaction: how a pass is issued
+ * outside a distribution request (an async issuance claim). Returns the pass's ID and serial.
+ */
+export async function distributeOnePass(
+  trx: Knex.Transaction,
+  links: PassLinks,
+  issuer: Pick<Principal, 'org' | 'email'>,
+  target: DistributionTarget,
+  details: PassDetails,
+): Promise<{ passId: string; serialNumber: string }> {
+  const requestId = await insertDistributionRequest(trx, issuer, target, { isBatch: false, status: 'Complete', batchCount: 1, successCount: 1 });
+  const [pass] = await createPasses(
+    trx,
+    links,
+    { design: target.design, distributionRequestId: requestId, actor: issuer.email, linkStartTime: null, linkEndTime: null },
+    [details],
+  );
+  const row = await trx('passes').where({ serial_number: pass.serialNumber }).first('id');
+  return { passId: row.id as string, serialNumber: pass.serialNumber };
+}
+
+/**
  * distributeIndividualPass: up to 25 passes created synchronously, results in the response.
  * Runs in one transaction with the request record, so either all valid rows exist or none.
  * (Not a workflow: it is short, and its input is personal data that must stay out of Temporal.)
@@ -82,8 +112,9 @@ export async function distributeIndividual(db: Db, links: PassLinks, principal: 
   const now = new Date();
   const valid: PassDetails[] = [];
   const failureList = [];
+  const checkDelivery = await deliveryTemplateCheck(db, principal.org);
   for (const [i, raw] of input.passDetails.entries()) {
-    const r = validatePassDetails(raw, design.dynamic_field_keys, now);
+    const r = checkDelivery(validatePassDetails(raw, design.dynamic_field_keys, now));
     if (r.ok) valid.push(r.value);
     else failureList.push(toFailureListItem(raw, `passDetails[${i}]: ${r.error}`));
   }
@@ -112,7 +143,8 @@ export async function distributeIndividual(db: Db, links: PassLinks, principal: 
       subject: requestId,
       details: { passDesignId: design.id, successCount: valid.length, failureCount: failureList.length },
     });
-    return passes;
+    return { passes, requestId };
   });
-  return { successList: created.map(toSuccessListItem), failureList };
+  const deliveries = created.passes.filter((p) => p.details.deliveryMethod !== 'None').length;
+  return { successList: created.passes.map(toSuccessListItem), failureList, requestId: created.requestId, deliveries };
 }

@@ -135,11 +135,20 @@ export async function createPassDesign(db: Db, input: CreatePassDesignInput): Pr
   }
 }
 
+/** Designs with their serial prefix (PassDesignRow). */
+function withSerialPrefix(db: Db | Knex.Transaction) {
+  return db('pass_designs as d').join('serial_sequences as s', 's.id', 'd.serial_sequence_id').select('d.*', 's.prefix as serial_prefix');
+}
+
 function designs(db: Db | Knex.Transaction, organisationId: string) {
-  return db('pass_designs as d')
-    .join('serial_sequences as s', 's.id', 'd.serial_sequence_id')
-    .where('d.organisation_id', organisationId)
-    .select('d.*', 's.prefix as serial_prefix');
+  return withSerialPrefix(db).where('d.organisation_id', organisationId);
+}
+
+/** A design by ID, for jobs that recorded it (a batch, an issuance request). */
+export async function getPassDesignById(db: Db | Knex.Transaction, id: string): Promise<PassDesignRow> {
+  const design = await withSerialPrefix(db).where('d.id', id).first();
+  if (!design) throw new Error(`pass design ${id} does not exist`);
+  return design;
 }
 
 export async function findPassDesignByTitle(

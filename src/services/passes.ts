@@ -5,6 +5,7 @@ import type { PassDetails } from '../domain/passDetails';
 import { allocateSerials } from './serialSequences';
 import type { PassDesignRow } from './passDesigns';
 import type { PassLinks } from './passLinks';
+import { enqueuePassDeliveries } from '../notifications/passDelivery';
 
 export interface PassRow {
   id: string;
@@ -100,6 +101,8 @@ export async function createPasses(
   }
   // Multi-row inserts in slices keep each statement under PostgreSQL's 65,535 parameter limit.
   for (let i = 0; i < records.length; i += 1000) await trx('passes').insert(records.slice(i, i + 1000));
+  // Passes to deliver by email or SMS: their outbox rows commit with them.
+  await enqueuePassDeliveries(trx, { organisationId: ctx.design.organisation_id, designTitle: ctx.design.title, distributionRequestId: ctx.distributionRequestId }, created);
   return created;
 }
 

@@ -3,7 +3,7 @@ import type { Db } from '../db/knex';
 import type { PassType } from '../domain/invoicing';
 import { dailyArray, Month, monthEnd, monthName, monthStart } from '../domain/reportingPeriod';
 import { DomainError } from './errors';
-import { activeUserCount } from './invoices';
+import { activeUserCount } from '../jobs/invoicing/service';
 import { getPassDesignByTitle } from './passDesigns';
 
 /**

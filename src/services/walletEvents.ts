@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Deps } from '../deps';
 import { logger } from '../logger';
-import { startJob } from '../temporal/jobs';
+import { startCallbackDelivery } from '../jobs/callbacks/client';
 import { passCallbackId, PassStatus, walletTransition, WalletEvent, WalletState } from '../domain/walletStatus';
 import { recordAudit } from './audit';
 import { enqueueCallback } from './callbacks/deliveries';
@@ -80,14 +80,7 @@ export async function dispatchPassCallbacks(deps: Deps, passId: string): Promise
     .orderBy('e.sequence')
     .select('d.id', 'e.organisation_id', 'e.status', 'e.sequence');
   for (const d of pending) {
-    await startJob(deps.temporal!, deps.config, {
-      workflowType: 'callbackDelivery',
-      workflowId: d.id,
-      args: [d.id],
-      organisationId: d.organisation_id,
-      requestId: d.id,
-      summary: `Pass status callback #${d.sequence}: ${d.status} (pass ${passId})`,
-    });
+    await startCallbackDelivery(deps, { deliveryId: d.id, organisationId: d.organisation_id, summary: `Pass status callback #${d.sequence}: ${d.status} (pass ${passId})` });
     logger.info({ deliveryId: d.id, passId, status: d.status }, 'pass status callback started');
   }
 }

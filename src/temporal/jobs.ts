@@ -1,13 +1,12 @@
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { Client, WorkflowExecutionAlreadyStartedError, type WorkflowStartOptions } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Workflow } from '@temporalio/common';
 import type { Config } from '../config';
 import { OrganisationId, RequestId } from './searchAttributes';
 
-export interface JobStart {
-  workflowType: string;
+export interface JobStart<W extends Workflow> {
   /** Deterministic: the same request always maps to the same workflow ID. */
   workflowId: string;
-  args: unknown[];
+  args: Parameters<W>;
   organisationId: string;
   requestId: string;
   /** Shown in the Temporal UI's workflow list (IDs and counts only, never personal data). */
@@ -16,11 +15,17 @@ export interface JobStart {
 
 /**
  * Starts a job's workflow, or joins the one already running under the same ID, with the search
- * attributes operators use to find it in the Temporal UI.
+ * attributes operators use to find it in the Temporal UI. Each kind's `src/jobs/<kind>/client.ts`
+ * calls it with its workflow function, so the arguments are type-checked against the workflow.
  */
-export async function startJob(client: Client, config: Config, job: JobStart): Promise<{ workflowId: string; started: boolean }> {
+export async function startJob<W extends Workflow>(
+  client: Client,
+  config: Config,
+  workflow: W,
+  job: JobStart<W>,
+): Promise<{ workflowId: string; started: boolean }> {
   try {
-    const handle = await client.workflow.start(job.workflowType, {
+    const options = {
       taskQueue: config.temporal.taskQueue,
       workflowId: job.workflowId,
       args: job.args,
@@ -32,10 +37,17 @@ export async function startJob(client: Client, config: Config, job: JobStart): P
         { key: RequestId, value: job.requestId },
       ],
       staticSummary: job.summary,
-    });
+    } as unknown as WorkflowStartOptions<W>;
+    const handle = await client.workflow.start(workflow, options);
     return { workflowId: handle.workflowId, started: true };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId: job.workflowId, started: false };
     throw err;
   }
+}
+
+/** The Temporal client of a process that starts jobs; a clear error where there is none. */
+export function requireTemporal(client: Client | undefined, what: string): Client {
+  if (!client) throw new Error(`${what} needs a Temporal client (TEMPORAL_ADDRESS)`);
+  return client;
 }

@@ -1,5 +1,6 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
-import { RequestId } from './searchAttributeKeys';
+import { consumerOperationsCleanup } from '../jobs/consumerDeletion/workflow';
+import { monthlyInvoicing } from '../jobs/invoicing/workflow';
 
 export interface ScheduleTarget {
   taskQueue: string;
@@ -17,7 +18,7 @@ export function stewardSchedules(target: ScheduleTarget): ScheduleOptions[] {
       spec: { calendars: [{ dayOfMonth: 1, hour: 2, minute: 0, comment: 'monthly invoicing, previous month' }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'monthlyInvoicing',
+        workflowType: monthlyInvoicing,
         workflowId: `${prefix}-monthly-invoicing`,
         taskQueue: target.taskQueue,
         args: [{}],
@@ -32,7 +33,7 @@ export function stewardSchedules(target: ScheduleTarget): ScheduleOptions[] {
       spec: { calendars: [{ hour: 3, minute: 30, comment: 'daily: consumer operations older than 3 months are removed (seed 001)' }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'consumerOperationsCleanup',
+        workflowType: consumerOperationsCleanup,
         workflowId: `${prefix}-consumer-operations-cleanup`,
         taskQueue: target.taskQueue,
         args: [],
@@ -67,17 +68,5 @@ export async function ensureSchedules(client: Client, target: ScheduleTarget): P
   return ids;
 }
 
-/**
- * Runs invoicing for one month now (operators: a missed or corrected month). The workflow ID is
- * the month, so a second request while one runs joins it instead of starting another.
- */
-export async function startInvoicingRun(client: Client, taskQueue: string, month: string) {
-  return client.workflow.start('monthlyInvoicing', {
-    args: [{ month }],
-    taskQueue,
-    workflowId: `invoicing/${month}`,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [{ key: RequestId, value: `invoicing/${month}` }],
-    staticSummary: `Invoicing of ${month} (started by hand)`,
-  });
-}
+/** Kept here for the admin CLI's import; the job's own client is src/jobs/invoicing/client.ts. */
+export { startInvoicingRun } from '../jobs/invoicing/client';

@@ -17,9 +17,12 @@ export const WORKFLOWS_PATH = require.resolve('../../workflows');
 /** Workflow interceptors every bundle carries: tracing, inert unless a workflow starts with a trace context. */
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../telemetry/workflowInterceptors')];
 
-/** Builds the workflow bundle a worker can load with `workflowBundlePath` (tests, benchmarks, images). */
-export function bundleWorkflows(logger?: Parameters<typeof bundleWorkflowCode>[0]['logger']): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger });
+/**
+ * Builds the workflow bundle a worker can load with `workflowBundlePath` (tests, benchmarks, images).
+ * `workflowsPath`: another entry module (the tests' bundle adds test-only workflows to Steward's).
+ */
+export function bundleWorkflows(logger?: Parameters<typeof bundleWorkflowCode>[0]['logger'], workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger });
 }
 
 /** One worker (the caller owns `connection`): all of Steward's workflows and activities on one task queue. */

@@ -19,19 +19,26 @@ export async function distributeBatch(baseUrl: string, token: string, title: str
 }
 
 /** Passes of a distribution request: how many, how many distinct serials, the highest card number. */
-export async function passStats(deps: Deps, requestId: string) {
+export async function passStats(deps: Deps, where: { distribution_request_id: string } | { pass_design_id: string }) {
   return deps.db('passes')
-    .where({ distribution_request_id: requestId })
+    .where(where)
     .first(deps.db.raw('count(*)::int as passes'), deps.db.raw('count(distinct serial_number)::int as serials'), deps.db.raw('max(card_number)::int as max_card'));
 }
 
+/** The design's serial sequence handed out exactly `n` card numbers, 1..n, each to one pass: none twice, none skipped. */
+export async function expectSerialsWithoutGap(deps: Deps, design: { id: string; serial_sequence_id: string }, n: number) {
+  expect(await passStats(deps, { pass_design_id: design.id })).toEqual({ passes: n, serials: n, max_card: n });
+  expect((await deps.db('serial_sequences').where({ id: design.serial_sequence_id }).first('latest_card_number')).latest_card_number).toBe(n);
+}
+
 /**
- * The batch ended exactly once: `n` passes, `n` distinct serials without a gap, every staged row a
+ * The batch ended exactly once: `n` passes with `n` distinct serials, every staged row a
  * success, the request Complete with its counts, and one delivered callback whose every request at
  * the receiver carried the same webhook-id and the right counts.
  */
 export async function expectDistributedOnce(deps: Deps, receiver: CallbackReceiver, requestId: string, n: number) {
-  expect(await passStats(deps, requestId)).toEqual({ passes: n, serials: n, max_card: n });
+  const stats = await passStats(deps, { distribution_request_id: requestId });
+  expect({ passes: stats.passes, serials: stats.serials }).toEqual({ passes: n, serials: n });
   const staged = await deps.db('distribution_rows').where({ request_id: requestId }).groupBy('status').select('status', deps.db.raw('count(*)::int as n'));
   expect(staged).toEqual([{ status: 'success', n }]);
   expect(await deps.db('distribution_requests').where({ id: requestId }).first('status', 'batch_count', 'processed_count', 'success_count', 'failure_count')).toEqual({

@@ -1,5 +1,5 @@
 import { createTestOrg, eventually, tokenFor } from '../helpers/harness';
-import { distributeBatch, expectDistributedOnce } from './business';
+import { distributeBatch, expectDistributedOnce, expectSerialsWithoutGap } from './business';
 import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
 
 /** Fault 1: the Temporal server dies (SIGKILL) in the middle of a 20,000-row batch and comes back on the same database file. */
@@ -14,7 +14,7 @@ describe('fault: Temporal dev server SIGKILLed mid-batch', () => {
 
   it('the 20,000-row batch completes exactly once after the server restarts on the same SQLite file', async () => {
     await c.startWorker();
-    const { org, title } = await createTestOrg(c.deps, { callbackUrl: `${c.receiverUrl}/hook` });
+    const { org, title, design } = await createTestOrg(c.deps, { callbackUrl: `${c.receiverUrl}/hook` });
     const token = await tokenFor(c.deps, org.id);
     const n = 20_000;
     const requestId = await distributeBatch(c.baseUrl, token, title, n);
@@ -35,5 +35,6 @@ describe('fault: Temporal dev server SIGKILLed mid-batch', () => {
     const result = await c.deps.temporal!.workflow.getHandle(`distribution-${org.id}-${requestId}`).result();
     expect(result).toMatchObject({ total: n, processed: n, success: n, failure: 0, callback: 'delivered' });
     await expectDistributedOnce(c.deps, c.receiver, requestId, n);
+    await expectSerialsWithoutGap(c.deps, design, n);
   });
 });

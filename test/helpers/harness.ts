@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { buildDeps, closeDeps, listen } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
-import { wakeExpiryScheduler } from '../../src/temporal/expiryScheduler';
+import { wakeExpiryScheduler } from '../../src/jobs/passExpiry/client';
 import { createWorker } from '../../src/temporal/worker';
 import { CallbackReceiver } from './receiver';
 import { signUserToken, Role } from '../../src/auth/tokens';

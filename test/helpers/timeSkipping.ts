@@ -11,13 +11,22 @@ import { STEWARD_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
  * A time-skipping Temporal test server (Java, from Maven Central; path resolved by globalSetup).
  * Falls back to the SDK's download on machines with internet.
  */
-export function createTimeSkippingEnv(opts: { encryptWith?: Config } = {}): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(opts: { encryptWith?: Config } = {}): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
-    // With a config, env.client encrypts payloads like Steward's clients (pair it with codecWorkerOptions).
-    ...(opts.encryptWith ? { client: { dataConverter: stewardDataConverter(opts.encryptWith) } } : {}),
-  });
+  const create = () =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: path ? { type: 'existing-path', path } : { type: 'cached-download' } },
+      // With a config, env.client encrypts payloads like Steward's clients (pair it with codecWorkerOptions).
+      ...(opts.encryptWith ? { client: { dataConverter: stewardDataConverter(opts.encryptWith) } } : {}),
+    });
+  // The SDK gives the server 5 s to accept connections; a JVM on a busy machine can need more.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (err) {
+      if (attempt >= 4 || !/did not start within/.test(String((err as Error).message))) throw err;
+    }
+  }
 }
 
 /**

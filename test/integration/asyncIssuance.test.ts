@@ -1,5 +1,6 @@
-import { workflowIdFor } from '../../workflows/asyncIssuanceDefs';
+import { asyncIssuanceWorkflowId as workflowIdFor } from '../../src/jobs/asyncIssuance/client';
 import { eventually, latestCode, outboxFor } from '../helpers/asyncIssuance';
+import { type NotificationServers, settled, startNotificationServers } from '../helpers/notifications';
 import { createTestOrg, gql, Harness, startHarness, tokenFor } from '../helpers/harness';
 
 const FIELDS = `id status isStatusFinal expiry expiresOn createdAt updatedAt failureReason
@@ -21,12 +22,17 @@ describe('async issuance requests (real API, worker, Temporal, PostgreSQL)', () 
   let h: Harness;
   let t: Awaited<ReturnType<typeof createTestOrg>>;
   let token: string;
+  let servers: NotificationServers;
   beforeAll(async () => {
+    servers = await startNotificationServers();
     h = await startHarness();
     t = await createTestOrg(h.deps);
     token = await tokenFor(h.deps, t.org.id, ['Pass-Issuer'], 'issuer@example.test');
   });
-  afterAll(() => h.close());
+  afterAll(async () => {
+    await h.close();
+    await servers.close();
+  });
 
   const claimQuery = (query: string, variables: unknown) => gql(`${h.baseUrl}/claim`, undefined, query, variables);
   const tokenOf = (claimUrl: string) => new URL(claimUrl).searchParams.get('token')!;
@@ -73,6 +79,8 @@ describe('async issuance requests (real API, worker, Temporal, PostgreSQL)', () 
       ['SMS', '+447700900123'],
     ]);
     expect(outbox[0].body).toContain(claimUrl);
+    // Delivered for real (the test's SMTP server and SMS provider): the Communications read SENT only then.
+    await settled(h.deps, { reference: request.id, kind: 'invitation' });
 
     const single = await gql(h.baseUrl, token, SINGLE, { id: request.id });
     expect(single.body.errors).toBeUndefined();
@@ -204,7 +212,7 @@ describe('async issuance requests (real API, worker, Temporal, PostgreSQL)', () 
     const opened = await claimQuery(START, { t: claimToken });
     expect(opened.body.errors).toBeUndefined();
     expect(opened.body.data.startAsyncIssuanceClaim).toMatchObject({ hasContactVerificationSet: true, verificationCodeSentTo: ['+44*******999'], verificationAttemptsLeft: 5 });
-    const code = await latestCode(h.deps, request.id);
+    const code = await latestCode(h.deps, request.id, servers);
     const row = await h.deps.db('async_issuance_requests').where({ id: request.id }).first();
     expect(row.otp_hash).toBeTruthy();
     expect(JSON.stringify(row)).not.toContain(code);
@@ -237,7 +245,7 @@ describe('async issuance requests (real API, worker, Temporal, PostgreSQL)', () 
   it('fails the request after five wrong codes, with the reason', async () => {
     const { request, claimToken } = await create({ contact: { verification: { email: 'ada@example.test' } } });
     await claimQuery(START, { t: claimToken });
-    const code = await latestCode(h.deps, request.id);
+    const code = await latestCode(h.deps, request.id, servers);
     const wrongCode = code === '000000' ? '111111' : '000000';
     for (let left = 4; left >= 1; left--) {
       const res = await claimQuery(COMPLETE, { t: claimToken, code: wrongCode });

@@ -6,7 +6,7 @@ import type { Deps } from '../../src/deps';
 import { generateRecords } from '../../src/services/dci/generate';
 import { updateRecord, upsertRecords } from '../../src/services/dci/records';
 import { registerSubscriptions } from '../../src/services/dci/subscriptions';
-import { CONTINUE_AS_NEW_AFTER_EVENTS } from '../../workflows/dci';
+import { CONTINUE_AS_NEW_AFTER_EVENTS } from '../../src/jobs/dci/workflow';
 import { createSender, expr, verifyWithStewardKey } from '../helpers/dciClient';
 import { expectValidCallback } from '../helpers/dciSpec';
 import { CallbackReceiver } from '../helpers/receiver';

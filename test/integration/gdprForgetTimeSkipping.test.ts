@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
 import { MAX_FORGET_GRACE_MS } from '../../src/domain/forget';
 import { distributeIndividual } from '../../src/services/distribution';
-import { recordForgetRequest } from '../../src/services/forget';
+import { recordForgetRequest } from '../../src/jobs/forget/service';
 import { PassLinks } from '../../src/services/passLinks';
 import { createTestOrg } from '../helpers/harness';
 import { createTimeSkippingEnv, registerSearchAttributes, codecWorkerOptions, timeSkippingWorker } from '../helpers/timeSkipping';

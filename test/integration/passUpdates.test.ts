@@ -1,4 +1,4 @@
-import { expirePassesNow } from '../../src/services/passExpiry';
+import { expirePassesNow } from '../../src/jobs/passExpiry/service';
 import { createTestOrg, gql, Harness, startHarness, tokenFor } from '../helpers/harness';
 
 /** updatePassPayload and updatePassUserDetails (seed 003) through /query on real servers. */

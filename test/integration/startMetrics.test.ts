@@ -35,7 +35,8 @@ describe('npm start: /metrics with API and worker metrics', () => {
     const { WORKER_METRICS_URL: _unset, ...env } = process.env;
     child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], {
       cwd: path.resolve(__dirname, '..', '..'),
-      env: { ...env, PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_METRICS_BIND_ADDRESS: workerMetrics, STEWARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      // The test bundle: Steward's workflows plus the test-only scheduledPing run below.
+      env: { ...env, WORKFLOW_BUNDLE_PATH: process.env.STEWARD_TEST_WORKFLOW_BUNDLE, PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_METRICS_BIND_ADDRESS: workerMetrics, STEWARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {

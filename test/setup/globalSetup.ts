@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { startEmbeddedPostgres } from '../../src/dev/embeddedPostgres';
 import { startLocalTemporal } from '../../src/dev/localTemporal';
-import { resolveTimeSkippingServer } from '../../src/dev/timeSkippingServer';
+import { prepareClassArchive, resolveTimeSkippingServer } from '../../src/dev/timeSkippingServer';
 import { bundleWorkflows } from '../../src/temporal/worker';
 import { freePort } from '../../src/dev/freePort';
 
@@ -34,7 +34,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.CALLBACK_ALLOW_PRIVATE = 'true';
 
   const [testServer, temporalAddress, databaseUrl, bundle] = await Promise.all([
-    resolveTimeSkippingServer(log),
+    resolveTimeSkippingServer(log).then(async (server) => {
+      await prepareClassArchive(server, log);
+      return server;
+    }),
     (async () => {
       if (process.env.TEMPORAL_ADDRESS) return process.env.TEMPORAL_ADDRESS;
       const temporal = await startLocalTemporal({ log });
@@ -52,7 +55,8 @@ export default async function globalSetup(): Promise<void> {
       stops.push(() => pg.stop());
       return pg.url;
     })(),
-    bundleWorkflows({ info() {}, warn: log, error: log, debug() {}, trace() {}, log() {} }),
+    // Steward's workflows plus the test-only ones (test/workflows: scheduledPing).
+    bundleWorkflows({ info() {}, warn: log, error: log, debug() {}, trace() {}, log() {} }, require.resolve('../workflows')),
   ]);
 
   const db = createDb(databaseUrl);

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { loadConfig } from '../../src/config';
 import { expiresOn, fillDynamicFields, invitationMessage, isStatusFinal, maskEmail, maskPhone, verificationMessage } from '../../src/domain/asyncIssuance';
-import { ClaimSecrets } from '../../src/services/asyncIssuance/claimSecrets';
+import { ClaimSecrets } from '../../src/jobs/asyncIssuance/claimSecrets';
 
 describe('async issuance rules', () => {
   it('counts the expiry period from receipt', () => {

@@ -3,10 +3,10 @@ import type { Deps } from '../../deps';
 import { isRegistryKey, RegistryKey } from '../../domain/dci/registries';
 import { logger } from '../../logger';
 import { sendError } from '../http/errors';
-import { DomainError } from '../../services/errors';
+import { DomainError, ErrorCode } from '../../services/errors';
 import { acceptAsync, DciAction, DciRejection, receive } from '../../services/dci/inbox';
 import { dciKeys, publicJwks } from '../../services/dci/keys';
-import { ack } from '../../services/dci/messages';
+import { ack, ErrorCode as DciErrorCode } from '../../services/dci/messages';
 import { createRecord, getRecord, updateRecord } from '../../services/dci/records';
 import { syncSearch } from '../../services/dci/searchRequests';
 import { syncTxnStatus } from '../../services/dci/txnStatus';
@@ -19,10 +19,22 @@ import { requireAdminToken } from './adminAuth';
  */
 type Handler = (registry: RegistryKey, body: unknown) => Promise<{ status: number; body: unknown }>;
 
+/** The DCI code of a refusal that is not a DciRejection (a use case's DomainError). */
+const DCI_CODE: Record<ErrorCode, DciErrorCode> = {
+  BAD_USER_INPUT: 'err.request.bad',
+  UNAUTHENTICATED: 'err.request.unauthorized',
+  FORBIDDEN: 'err.request.forbidden',
+  NOT_FOUND: 'err.request.not_found',
+  CONFLICT: 'err.request.bad',
+  SERVICE_UNAVAILABLE: 'err.service.unavailable',
+};
+
+/** DCI edge: a DomainError is an ERR acknowledgement with its DCI code and HTTP status; the unexpected is logged and masked. */
 function reply(res: Response, err: unknown): void {
-  if (err instanceof DciRejection) {
-    logger.info({ code: err.code, reason: err.message }, 'DCI request refused');
-    res.status(err.httpStatus).json(ack('ERR', undefined, { code: err.code, message: err.message }));
+  if (err instanceof DomainError) {
+    const code = err instanceof DciRejection ? err.dciCode : DCI_CODE[err.code];
+    logger.info({ code, reason: err.message }, 'DCI request refused');
+    res.status(err.status).json(ack('ERR', undefined, { code, message: err.message }));
     return;
   }
   logger.error({ err }, 'DCI request failed');

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps';
 import { FileStore } from '../../services/files';
 import { PassLinks } from '../../services/passLinks';
 import type { GraphQLContext } from './context';
+import { markUnavailable, withUnavailableStatus } from './unavailable';
 import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { buildExecutableSchema } from './schema';
 
@@ -46,8 +47,9 @@ export function claimGraphqlHandler(deps: Deps): RequestHandler {
   const schema = buildExecutableSchema(asyncIssuanceResolvers);
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);
-  return createHandler<GraphQLContext>({
+  return withUnavailableStatus(createHandler<GraphQLContext>({
     schema,
+    onOperation: markUnavailable,
     validationRules: (_req, _args, specified) => [...specified, onlyClaimMutations],
     context: (req): GraphQLContext => ({
       // No organisation user here; the validation rule admits only resolvers that never read one.
@@ -57,5 +59,5 @@ export function claimGraphqlHandler(deps: Deps): RequestHandler {
       links,
       files,
     }),
-  });
+  }));
 }

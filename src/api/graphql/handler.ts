@@ -4,6 +4,7 @@ import type { Deps } from '../../deps';
 import { FileStore } from '../../services/files';
 import { PassLinks } from '../../services/passLinks';
 import type { GraphQLContext } from './context';
+import { markUnavailable, withUnavailableStatus } from './unavailable';
 import { billingResolvers } from './resolvers/billing';
 import { catalogueResolvers } from './resolvers/catalogue';
 import { distributionResolvers } from './resolvers/distribution';
@@ -34,8 +35,9 @@ export function graphqlHandler(deps: Deps): RequestHandler {
   );
   const links = new PassLinks(deps.config);
   const files = new FileStore(deps.config);
-  return createHandler<GraphQLContext>({
+  return withUnavailableStatus(createHandler<GraphQLContext>({
     schema,
+    onOperation: markUnavailable,
     context: (req): GraphQLContext => ({
       principal: req.raw.principal!,
       requestId: req.raw.requestId,
@@ -44,5 +46,5 @@ export function graphqlHandler(deps: Deps): RequestHandler {
       files,
       idempotencyKey: req.raw.header('idempotency-key') || undefined,
     }),
-  });
+  }));
 }

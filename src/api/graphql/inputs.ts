@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { DomainError } from '../../services/errors';
-import { fromZod } from './errors';
+import { DomainError, invalid } from '../../services/errors';
 
 /** Parses a resolver's `input` argument; GraphQL already checked types, this checks the rules. */
 export function parseInput<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
-  if (input === undefined || input === null) throw fromZod(new z.ZodError([{ code: 'custom', path: [], message: 'is required', input }]));
+  if (input === undefined || input === null) throw invalid({ issues: [{ path: [], message: 'is required' }] }, 'input');
   const r = schema.safeParse(input);
-  if (!r.success) throw fromZod(r.error);
+  if (!r.success) throw invalid(r.error, 'input');
   return r.data;
 }
 

@@ -46,9 +46,11 @@ for (const op of ['encode', 'decode'] as const) {
   });
 }
 
-/** CODEC_AUTH_TOKEN, or in development a token generated once in the data folder. */
-export function codecAuthToken(config: Config): string {
-  return config.codec.authToken ?? Buffer.from(secretOrDevFile(undefined, config.dataDir, 'codec-auth-token')).toString('base64url');
+/** CODEC_AUTH_TOKEN, or outside production a token generated once in the data folder; undefined: the endpoint is off. */
+export function codecAuthToken(config: Config): string | undefined {
+  if (config.codec.authToken) return config.codec.authToken;
+  if (config.env === 'production') return undefined;
+  return Buffer.from(secretOrDevFile(undefined, config.dataDir, 'codec-auth-token')).toString('base64url');
 }
 
 const b64 = (b: Uint8Array | null | undefined) => Buffer.from(b ?? new Uint8Array()).toString('base64');
@@ -56,7 +58,10 @@ const b64 = (b: Uint8Array | null | undefined) => Buffer.from(b ?? new Uint8Arra
 export function codecRouter(config: Config): Router {
   const router = Router();
   const codec = stewardPayloadCodec(config);
-  const expected = Buffer.from(codecAuthToken(config));
+  const token = codecAuthToken(config);
+  const expected = Buffer.from(token ?? '');
+  // Production keeps the token out of URLs (proxies and access logs keep those): header only.
+  const pathTokens = config.env !== 'production';
   const origins = new Set(config.codec.corsOrigins);
 
   const cors = (req: Request, res: Response, next: NextFunction) => {
@@ -79,6 +84,14 @@ export function codecRouter(config: Config): Router {
     return g.length === expected.length && crypto.timingSafeEqual(g, expected);
   };
   const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response) => {
+    if (!token) {
+      res.status(503).json({ error: 'SERVICE_UNAVAILABLE', message: 'the codec endpoint is off: set CODEC_AUTH_TOKEN to serve it' });
+      return;
+    }
+    if (req.params.token !== undefined && !pathTokens) {
+      res.status(403).json({ error: 'FORBIDDEN', message: 'a codec token in the URL path is refused in production (proxies log URLs); send Authorization: Bearer <token> to /codec/encode or /codec/decode' });
+      return;
+    }
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
     if (!tokenMatches((req.params.token as string | undefined) ?? bearer)) {
       res.status(401).json({ error: 'UNAUTHENTICATED', message: 'a valid codec token is required (Authorization: Bearer <token>, or /codec/<token>/...)' });

@@ -1,3 +1,4 @@
+import { fieldIssues } from '../../domain/issues';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { AuthError } from '../../auth/tokens';
@@ -5,7 +6,7 @@ import { IssuerPrincipal, verifyIssuerToken } from '../../auth/issuerTokens';
 import type { Deps } from '../../deps';
 import { withLogContext } from '../../logger';
 import { DomainError } from '../../services/errors';
-import { getOperation, listOperations, requestConsumerDeletion } from '../../services/consumers/operations';
+import { getOperation, listOperations, requestConsumerDeletion } from '../../jobs/consumerDeletion/service';
 import {
   consumerIdSchema,
   correlationIdSchema,
@@ -124,8 +125,8 @@ function correlationAndIssuer(deps: Deps) {
 function parseAt<T extends z.ZodType>(root: string, schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new DomainError('BAD_USER_INPUT', issue.message, [root, ...issue.path].map(String).join('.'));
+  const [first] = fieldIssues(r.error.issues, root);
+  throw new DomainError('BAD_USER_INPUT', first.message, first.field);
 }
 
 /** Parses the path (400 naming the field), then checks the token is the path's issuer's (403). */

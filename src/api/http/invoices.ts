@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
-import { getInvoice, toInvoice } from '../../services/invoices';
+import { getInvoice, toInvoice } from '../../jobs/invoicing/service';
 import { errorBodySchema, registerRoute } from '../openapi';
 import { requirePermission, requireUser } from './auth';
 import { sendError } from './errors';

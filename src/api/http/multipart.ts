@@ -1,3 +1,4 @@
+import { fieldOf, formatIssues } from '../../domain/issues';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -76,8 +77,7 @@ export function graphqlMultipart(req: Request, res: Response, next: NextFunction
         const parsed = mapSchema.safeParse(JSON.parse(value));
         if (parsed.success) map = parsed.data;
         else {
-          const issue = parsed.error.issues[0];
-          mapError = `multipart field "map"${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`;
+          mapError = `multipart field ${formatIssues(parsed.error.issues.slice(0, 1), (p) => fieldOf(p, '"map"'))}`;
         }
       }
     } catch {

@@ -1,3 +1,4 @@
+import { formatIssues } from '../../domain/issues';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { ISSUER_TOKEN_TTL_SECONDS, signIssuerToken } from '../../auth/issuerTokens';
@@ -40,7 +41,7 @@ export function oauthRouter(deps: Deps): Router {
   router.post('/oauth/token', express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' }), async (req, res) => {
     try {
       const body = tokenRequest.safeParse(req.body ?? {});
-      if (!body.success) return fail(res, 400, 'invalid_request', `${body.error.issues[0].path.join('.')}: ${body.error.issues[0].message}`);
+      if (!body.success) return fail(res, 400, 'invalid_request', formatIssues(body.error.issues.slice(0, 1)));
       if (body.data.grant_type !== 'client_credentials') return fail(res, 400, 'unsupported_grant_type', 'grant_type: only client_credentials is supported');
       let id = body.data.client_id;
       let secret = body.data.client_secret;

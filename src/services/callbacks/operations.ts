@@ -1,6 +1,6 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../db/knex';
-import { OrganisationId, RequestId } from '../../temporal/searchAttributeKeys';
+import { restartCallbackDelivery } from '../../jobs/callbacks/client';
 import { DomainError } from '../errors';
 
 /** Operator actions on recorded callbacks (the admin CLI's `callback` commands). */
@@ -44,15 +44,10 @@ export async function retryCallback(db: Db, client: Client, taskQueue: string, d
   }
   await db('callback_deliveries').where({ id: deliveryId }).update({ status: 'pending', last_error: null, delivered_at: null });
   try {
-    const handle = await client.workflow.start('callbackDelivery', {
-      args: [deliveryId],
-      taskQueue,
-      workflowId: deliveryId,
-      typedSearchAttributes: [
-        ...(row.organisation_id ? [{ key: OrganisationId, value: row.organisation_id as string }] : []),
-        { key: RequestId, value: deliveryId },
-      ],
-      staticSummary: `Operator retry of ${row.kind} callback ${deliveryId} (was ${row.status})`,
+    const handle = await restartCallbackDelivery(client, taskQueue, {
+      deliveryId,
+      organisationId: row.organisation_id,
+      summary: `Operator retry of ${row.kind} callback ${deliveryId} (was ${row.status})`,
     });
     return { previousStatus: row.status, runId: handle.firstExecutionRunId };
   } catch (err) {

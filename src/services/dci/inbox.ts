@@ -1,10 +1,11 @@
-import { startJob } from '../../temporal/jobs';
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
-import { DciRequestAction, requestWorkflowId } from '../../domain/dci/workflowIds';
+import { startDciRequest } from '../../jobs/dci/client';
+import type { DciRequestAction } from '../../jobs/dci/defs';
 import { checkCallbackUrl } from '../callbacks/addressGuard';
+import { DomainError, invalid } from '../errors';
 import { decryptMessage, EncryptionError } from './encryption';
 import { DciKeyError, dciKeys } from './keys';
 import { DCI_VERSION, ErrorCode } from './messages';
@@ -19,13 +20,14 @@ import { envelopeDigest, verifyEnvelope } from './signature';
  */
 export type DciAction = DciRequestAction;
 
-export class DciRejection extends Error {
+/** A refused DCI request: a DomainError carrying the standard's own `err.*` code and HTTP status. */
+export class DciRejection extends DomainError {
   constructor(
-    readonly code: ErrorCode,
+    readonly dciCode: ErrorCode,
     message: string,
-    readonly httpStatus = 400,
+    status = 400,
   ) {
-    super(message);
+    super(status === 401 ? 'UNAUTHENTICATED' : status === 503 ? 'SERVICE_UNAVAILABLE' : 'BAD_USER_INPUT', message, undefined, { status });
   }
 }
 
@@ -90,12 +92,8 @@ export interface Received<A extends DciAction = DciAction> {
   senderUri?: string;
 }
 
-const zodPath = (root: string, issue: z.core.$ZodIssue) =>
-  [root, ...issue.path].reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-
-function zodMessage(root: string, error: z.ZodError): string {
-  return error.issues.slice(0, 5).map((i) => `${zodPath(root, i)}: ${i.message}`).join('; ');
-}
+/** The first broken rules of a message part, fields in the standard's JSON-path style. */
+const zodMessage = (root: string, error: z.ZodError) => invalid(error, root, { style: 'brackets', limit: 5 }).message;
 
 export async function receive<A extends DciAction>(deps: Deps, registry: RegistryKey, action: A, body: unknown, opts: { callback: boolean }): Promise<Received<A>> {
   const envelope = body as { signature?: unknown; header?: unknown; message?: unknown };
@@ -187,28 +185,12 @@ export async function recordTransaction(deps: Deps, r: Received, sync: boolean):
   return { correlationId: existing.correlation_id, fresh: false };
 }
 
-export const WORKFLOWS: Record<DciAction, string> = {
-  search: 'dciSearch',
-  subscribe: 'dciSubscribe',
-  unsubscribe: 'dciUnsubscribe',
-  'txn-status': 'dciTxnStatus',
-};
-
-
 /** Async endpoints: record the message and start its workflow (once), then acknowledge. */
 export async function acceptAsync(deps: Deps, r: Received): Promise<string> {
   const { correlationId } = await recordTransaction(deps, r, false);
   if (!deps.temporal) throw new DciRejection('err.service.unavailable', 'the registry cannot start jobs right now', 503);
   try {
-    await startJob(deps.temporal, deps.config, {
-      workflowType: WORKFLOWS[r.action],
-      workflowId: requestWorkflowId(r.action, r.registry, correlationId),
-      args: [correlationId],
-      // A DCI sender is not an organisation of ours; its ID is what operators search by.
-      organisationId: r.header.sender_id,
-      requestId: correlationId,
-      summary: `DCI ${r.action} for ${r.header.sender_id} (${r.registry.toUpperCase()} registry)`,
-    });
+    await startDciRequest({ ...deps, temporal: deps.temporal }, { action: r.action, registry: r.registry, correlationId, senderId: r.header.sender_id });
   } catch (err) {
     throw new DciRejection('err.service.unavailable', `the job could not be started: ${(err as Error).message}`, 503);
   }

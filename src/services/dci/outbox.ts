@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
+import type { RegistryKey } from '../../domain/dci/registries';
 import { enqueueCallback, PayloadSigner } from '../callbacks/deliveries';
 import { encryptMessage } from './encryption';
 import { dciKeys } from './keys';
@@ -15,25 +16,34 @@ import { signEnvelope } from './signature';
  * workflow; each attempt signs the envelope afresh, so a retry days later still carries a valid
  * signature.
  */
-export interface DciCallback {
+/** Who a reply goes to: the sender of a DCI transaction or subscription (their rows' columns). */
+export interface DciReplyTarget {
+  registry: RegistryKey;
+  sender_id: string;
+  sender_uri: string;
+  encrypted: boolean;
+}
+
+/** A reply: its deterministic delivery ID (also the message_id), header fields and message. */
+export interface DciReply extends Pick<HeaderInput, 'action' | 'status' | 'totalCount' | 'completedCount' | 'meta'> {
   id: string;
-  url: string;
-  senderId: string;
-  encrypt: boolean;
-  header: Omit<HeaderInput, 'messageId' | 'encrypted'>;
   message: unknown;
 }
 
-/** Builds the envelope and records the delivery (idempotent on `id`). */
-export async function enqueueDciCallback(db: Db | Knex.Transaction, c: DciCallback): Promise<string> {
-  let message = c.message;
-  if (c.encrypt) {
-    const key = await senderEncryptionKey(db as Db, c.senderId);
-    if (!key) throw new Error(`sender ${c.senderId} asked for encryption but has no encryption key registered`);
+/**
+ * Records a reply to a DCI sender (idempotent on `id`): from the registry, to the sender's
+ * callback URI, encrypted when the sender asked for it.
+ */
+export async function replyToSender(db: Db | Knex.Transaction, config: Config, to: DciReplyTarget, reply: DciReply): Promise<string> {
+  let message = reply.message;
+  if (to.encrypted) {
+    const key = await senderEncryptionKey(db as Db, to.sender_id);
+    if (!key) throw new Error(`sender ${to.sender_id} asked for encryption but has no encryption key registered`);
     message = await encryptMessage(message, key.key, key.kid);
   }
-  const header = callbackHeader({ ...c.header, messageId: c.id, encrypted: c.encrypt });
-  return enqueueCallback(db, { id: c.id, organisationId: null, kind: `dci.${c.header.action}`, url: c.url, signing: 'dci', payload: { signature: '', header, message } });
+  const { id, message: _message, ...fields } = reply;
+  const header = callbackHeader({ ...fields, messageId: id, senderId: dciKeys(config).registryIds[to.registry], receiverId: to.sender_id, encrypted: to.encrypted });
+  return enqueueCallback(db, { id, organisationId: null, kind: `dci.${reply.action}`, url: to.sender_uri, signing: 'dci', payload: { signature: '', header, message } });
 }
 
 /** Signs a stored envelope now, with Steward's key under the header's sender_id (the registry's ID). */

@@ -5,7 +5,7 @@ import { encryptMessage } from './encryption';
 import { Received, recordTransaction } from './inbox';
 import { dciKeys } from './keys';
 import { callbackHeader, RequestStatus, SearchOutcome, searchResponseEntries } from './messages';
-import { enqueueDciCallback } from './outbox';
+import { replyToSender } from './outbox';
 import { checkSearchItem, DEFAULT_PAGE_SIZE, dropSnapshot, searchPage, snapshotMatches, snapshotPage } from './search';
 import { senderEncryptionKey } from './senders';
 import { signEnvelope } from './signature';
@@ -143,19 +143,12 @@ export async function buildOnSearch(deps: Deps, correlationId: string, itemIndex
       : { status: 'succ', records: await snapshotPage(deps.db, correlationId, itemIndex, s.page_size!, page), pageSize: s.page_size!, pageNumber: page, total: s.total_count! };
   const items = tx.response!.items!;
   const status: RequestStatus = !last ? 'pdng' : items.every((i) => i.status === 'rjct') ? 'rjct' : 'succ';
-  return enqueueDciCallback(deps.db, {
+  return replyToSender(deps.db, deps.config, tx, {
     id: `dci_on-search_${correlationId}_${itemIndex}_${page}`,
-    url: tx.sender_uri,
-    senderId: tx.sender_id,
-    encrypt: tx.encrypted,
-    header: {
-      action: 'on-search',
-      status,
-      senderId: dciKeys(deps.config).registryIds[tx.registry],
-      receiverId: tx.sender_id,
-      totalCount: items.length,
-      completedCount,
-    },
+    action: 'on-search',
+    status,
+    totalCount: items.length,
+    completedCount,
     message: { transaction_id: tx.transaction_id, correlation_id: correlationId, search_response: searchResponseEntries(def, s.reference_id, outcome) },
   });
 }

@@ -6,9 +6,8 @@ import { parseQuery, QueryError, toSql } from '../../domain/dci/query';
 import { acceptsRecordType, REGISTRIES, RegistryDef, RegistryKey } from '../../domain/dci/registries';
 import { isUniqueViolation } from '../errors';
 import { lifeEventsLockKey } from './records';
-import { dciKeys } from './keys';
 import { DCI_VERSION, nowIso, RequestStatus, truncate } from './messages';
-import { enqueueDciCallback } from './outbox';
+import { replyToSender } from './outbox';
 import { isIsoDateTime } from './search';
 import { canonicalJson } from './signature';
 
@@ -171,12 +170,12 @@ export async function registerSubscriptions(deps: Deps, correlationId: string): 
     }
     const status: RequestStatus = codes.length ? 'succ' : 'rjct';
     await trx('dci_transactions').where({ correlation_id: correlationId }).update({ status, response: JSON.stringify({ items: summary }), completed_at: trx.fn.now() });
-    const deliveryId = await enqueueDciCallback(trx, {
+    const deliveryId = await replyToSender(trx, deps.config, tx, {
       id: `dci_on-subscribe_${correlationId}`,
-      url: tx.sender_uri,
-      senderId: tx.sender_id,
-      encrypt: tx.encrypted,
-      header: { action: 'on-subscribe', status, senderId: dciKeys(deps.config).registryIds[registry], receiverId: tx.sender_id, totalCount: responses.length, completedCount: responses.length },
+      action: 'on-subscribe',
+      status,
+      totalCount: responses.length,
+      completedCount: responses.length,
       message: { transaction_id: tx.transaction_id, correlation_id: correlationId, subscribe_response: responses },
     });
     return { registry, senderId: tx.sender_id, deliveryId, codes };
@@ -239,24 +238,16 @@ export async function fireSubscription(deps: Deps, code: string, firedAtIso: str
         .select('r.record');
     }
     const deliveryIds: string[] = [];
-    const keys = dciKeys(deps.config);
     const { transaction_id: transactionId } = await trx('dci_transactions').where({ correlation_id: sub.correlation_id }).first('transaction_id');
     for (let i = 0; i < records.length; i += NOTIFY_BATCH) {
       const batch = records.slice(i, i + NOTIFY_BATCH);
-      const id = await enqueueDciCallback(trx, {
+      const id = await replyToSender(trx, deps.config, sub, {
         id: `dci_notify_${code}_${firedAt.getTime()}_${i / NOTIFY_BATCH}`,
-        url: sub.sender_uri,
-        senderId: sub.sender_id,
-        encrypt: sub.encrypted,
-        header: {
-          action: 'notify',
-          status: 'succ',
-          senderId: keys.registryIds[registry],
-          receiverId: sub.sender_id,
-          totalCount: records.length,
-          completedCount: i + batch.length,
-          meta: { subscription_code: code },
-        },
+        action: 'notify',
+        status: 'succ',
+        totalCount: records.length,
+        completedCount: i + batch.length,
+        meta: { subscription_code: code },
         message: {
           transaction_id: transactionId,
           notify_event: batch.map((r) => ({
@@ -292,12 +283,13 @@ export async function endSubscription(deps: Deps, code: string): Promise<string 
     if (!sub || sub.status !== 'subscribe') return null;
     await trx('dci_subscriptions').where({ code }).update({ status: 'unsubscribe', end_reason: 'ended', ended_at: trx.fn.now() });
     const tx = await trx('dci_transactions').where({ correlation_id: sub.correlation_id }).first();
-    return enqueueDciCallback(trx, {
+    return replyToSender(trx, deps.config, sub, {
       id: `dci_on-unsubscribe_${code}_ended`,
-      url: sub.sender_uri,
-      senderId: sub.sender_id,
-      encrypt: sub.encrypted,
-      header: { action: 'on-unsubscribe', status: 'succ', senderId: dciKeys(deps.config).registryIds[sub.registry as RegistryKey], receiverId: sub.sender_id, totalCount: 1, completedCount: 1, meta: { subscription_code: code, reason: 'end_time' } },
+      action: 'on-unsubscribe',
+      status: 'succ',
+      totalCount: 1,
+      completedCount: 1,
+      meta: { subscription_code: code, reason: 'end_time' },
       message: unsubscribeResponse(tx, 'succ', [{ code, status: 'unsubscribe' }]),
     });
   });
@@ -332,12 +324,12 @@ export async function processUnsubscribe(deps: Deps, correlationId: string): Pro
     const codes = requested.filter((c) => byCode.has(c)).map((c) => ({ code: c, status: status === 'succ' ? 'unsubscribe' : byCode.get(c)!.status }));
     const message = unsubscribeResponse(tx, status, codes, reason);
     await trx('dci_transactions').where({ correlation_id: correlationId }).update({ status, response: JSON.stringify({ status, ...(reason ? { status_reason_code: reason.code, status_reason_message: reason.message } : {}), subscription_status: codes }), completed_at: trx.fn.now() });
-    const deliveryId = await enqueueDciCallback(trx, {
+    const deliveryId = await replyToSender(trx, deps.config, tx, {
       id: `dci_on-unsubscribe_${correlationId}`,
-      url: tx.sender_uri,
-      senderId: tx.sender_id,
-      encrypt: tx.encrypted,
-      header: { action: 'on-unsubscribe', status, senderId: dciKeys(deps.config).registryIds[registry], receiverId: tx.sender_id, totalCount: requested.length, completedCount: requested.length },
+      action: 'on-unsubscribe',
+      status,
+      totalCount: requested.length,
+      completedCount: requested.length,
       message,
     });
     return { registry, deliveryId, codes: status === 'succ' ? requested : [] };

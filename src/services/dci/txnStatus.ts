@@ -6,7 +6,7 @@ import { encryptMessage } from './encryption';
 import { Received, recordTransaction } from './inbox';
 import { dciKeys } from './keys';
 import { callbackHeader, nowIso } from './messages';
-import { enqueueDciCallback } from './outbox';
+import { replyToSender } from './outbox';
 import type { ItemSummary } from './searchRequests';
 import { senderEncryptionKey } from './senders';
 import { signEnvelope } from './signature';
@@ -127,12 +127,5 @@ export async function buildTxnOnStatus(deps: Deps, correlationId: string): Promi
   const registry = tx.registry as RegistryKey;
   const message = await txnStatusResponse(deps.db, registry, tx.sender_id, tx.transaction_id, correlationId, tx.request.txnstatus_request);
   await deps.db('dci_transactions').where({ correlation_id: correlationId }).update({ status: 'succ', completed_at: deps.db.fn.now() });
-  return enqueueDciCallback(deps.db, {
-    id: `dci_txn-on-status_${correlationId}`,
-    url: tx.sender_uri,
-    senderId: tx.sender_id,
-    encrypt: tx.encrypted,
-    header: { action: 'txn-on-status', status: 'succ', senderId: dciKeys(deps.config).registryIds[registry], receiverId: tx.sender_id, totalCount: 1, completedCount: 1 },
-    message,
-  });
+  return replyToSender(deps.db, deps.config, tx, { id: `dci_txn-on-status_${correlationId}`, action: 'txn-on-status', status: 'succ', totalCount: 1, completedCount: 1, message });
 }

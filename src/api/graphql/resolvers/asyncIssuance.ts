@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { Deps } from '../../../deps';
 import { EXPIRIES, isStatusFinal, STATUSES } from '../../../domain/asyncIssuance';
 import { E164 } from '../../../domain/passDetails';
-import { cancelAsyncIssuanceRequest, createAsyncIssuanceRequest, resendAsyncIssuanceNotification } from '../../../services/asyncIssuance/actions';
-import { ClaimSecrets } from '../../../services/asyncIssuance/claimSecrets';
-import { completeAsyncIssuanceClaim, startAsyncIssuanceClaim } from '../../../services/asyncIssuance/claims';
-import { AsyncIssuanceRow, findAsyncIssuanceRequest, findAsyncIssuanceRequests, listCommunications } from '../../../services/asyncIssuance/requests';
+import { cancelAsyncIssuanceRequest, createAsyncIssuanceRequest, resendAsyncIssuanceNotification } from '../../../jobs/asyncIssuance/actions';
+import { ClaimSecrets } from '../../../jobs/asyncIssuance/claimSecrets';
+import { completeAsyncIssuanceClaim, startAsyncIssuanceClaim } from '../../../jobs/asyncIssuance/claims';
+import { AsyncIssuanceRow, findAsyncIssuanceRequest, findAsyncIssuanceRequests, listCommunications } from '../../../jobs/asyncIssuance/requests';
 import type { GraphQLContext } from '../context';
+import { invalid } from '../../../services/errors';
 import { parseInput } from '../inputs';
 import type { Resolvers } from '../schema';
 
@@ -42,14 +43,8 @@ const createInput = z.object({
 /** Parses top-level field arguments (not under `input`): errors name the argument itself. */
 function parseArgs<T extends z.ZodTypeAny>(schema: T, args: unknown): z.infer<T> {
   const r = schema.safeParse(args);
-  if (!r.success) throw argsError(r.error);
+  if (!r.success) throw invalid(r.error);
   return r.data;
-}
-function argsError(error: z.ZodError): GraphQLError {
-  const issues = error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-  return new GraphQLError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), {
-    extensions: { code: 'BAD_USER_INPUT', field: issues[0]?.field, issues },
-  });
 }
 
 const findArgs = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_CATEGORIES, generateAuditLogReport, getReportingRequest, paginateReportingRequests, REPORT_TYPES } from '../../../services/auditReports';
+import { AUDIT_CATEGORIES, generateAuditLogReport, getReportingRequest, paginateReportingRequests, REPORT_TYPES } from '../../../jobs/auditReports/service';
 import type { AuditCategory } from '../../../services/audit';
 import { batchSize, nonEmpty, parseInput } from '../inputs';
 import type { Resolvers } from '../schema';

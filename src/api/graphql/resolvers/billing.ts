@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginateInvoices, setPurchaseOrderNumber, toInvoice } from '../../../services/invoices';
+import { paginateInvoices, setPurchaseOrderNumber, toInvoice } from '../../../jobs/invoicing/service';
 import { batchSize, parseInput } from '../inputs';
 import type { Resolvers } from '../schema';
 

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { Principal } from '../../../auth/tokens';
 import type { Deps } from '../../../deps';
-import { paginateDistributionRequests, stageBatchDistribution, BatchSubmission, toDistributionRequestRecord } from '../../../services/batchDistribution';
+import { paginateDistributionRequests, stageBatchDistribution, BatchSubmission, toDistributionRequestRecord } from '../../../jobs/distribution/service';
 import { readDistributionCsv } from '../../../services/csvUpload';
 import { distributeIndividual } from '../../../services/distribution';
 import { getPassesByExternalRefID } from '../../../services/passes';
-import { wakeExpiryScheduler } from '../../../temporal/expiryScheduler';
-import { startJob } from '../../../temporal/jobs';
+import { wakeExpiryScheduler } from '../../../jobs/passExpiry/client';
+import { startBatchDistribution } from '../../../jobs/distribution/client';
+import { dispatchKeys } from '../../../notifications/keys';
+import { startDeliveryRun } from '../../../jobs/notifications/client';
 import type { UploadedFile } from '../scalars';
 import { batchSize, inPages, linkWindow, nonEmpty, parseIdempotencyKey, parseInput } from '../inputs';
 import type { Resolvers } from '../schema';
@@ -22,14 +24,7 @@ const distributionRequestCsv = z.object({ title: nonEmpty, file: z.custom<Upload
 /** Stages a batch and starts (or joins) its workflow; answers at once with the request ID. */
 async function submitBatch(deps: Deps, principal: Principal, key: string | undefined, submission: Omit<BatchSubmission, 'requestKey'>) {
   const staged = await stageBatchDistribution(deps.db, principal, { ...submission, requestKey: parseIdempotencyKey(key) });
-  await startJob(deps.temporal!, deps.config, {
-    workflowType: 'batchDistribution',
-    workflowId: `distribution-${principal.org}-${staged.requestId}`,
-    args: [{ requestId: staged.requestId, organisationId: principal.org }],
-    organisationId: principal.org,
-    requestId: staged.requestId,
-    summary: `Batch distribution ${staged.requestId}: ${staged.batchCount} passes (${submission.source === 'csv' ? 'CSV upload' : 'API'})`,
-  });
+  await startBatchDistribution(deps, { organisationId: principal.org, requestId: staged.requestId, batchCount: staged.batchCount, source: submission.source });
   return {
     message: staged.created
       ? `Distribution request ${staged.requestId} accepted: ${staged.batchCount} passes queued`
@@ -62,6 +57,8 @@ export const distributionResolvers: Resolvers = {
       const result = await distributeIndividual(deps.db, links, principal, parseInput(distributionRequest, input));
       const expiries = result.successList.map((p) => p.expiredTimestamp?.getTime()).filter((t): t is number => t !== undefined);
       if (expiries.length) await wakeExpiryScheduler(deps.temporal!, deps.config, Math.min(...expiries));
+      // Committed: deliver the passes asked for by email / SMS.
+      if (result.deliveries) await startDeliveryRun(deps.temporal!, deps.config.temporal.taskQueue, dispatchKeys.passes(result.requestId), principal.org);
       return result;
     },
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { forgetUserDetailsForPass } from '../../../services/forget';
+import { forgetUserDetailsForPass } from '../../../jobs/forget/service';
 import { nonEmpty, parseInput } from '../inputs';
 import type { Resolvers } from '../schema';
 

@@ -7,9 +7,9 @@ import {
   InvalidationSubmission,
   paginateInvalidationRequests,
   stageBatchInvalidation,
-  startInvalidation,
   toInvalidationRequestRecord,
-} from '../../../services/invalidation';
+} from '../../../jobs/invalidation/service';
+import { startInvalidation } from '../../../jobs/invalidation/client';
 import { batchSize, inPages, parseIdempotencyKey, parseInput } from '../inputs';
 import type { UploadedFile } from '../scalars';
 import type { Resolvers } from '../schema';

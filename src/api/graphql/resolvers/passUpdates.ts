@@ -1,6 +1,6 @@
 import { updatePassPayloadSchema, updatePassUserDetailsSchema } from '../../../domain/passUpdates';
 import { updatePassPayload, updatePassUserDetails } from '../../../services/passUpdates';
-import { startWalletPushes } from '../../../wallet/startPushes';
+import { startWalletPushes } from '../../../jobs/walletPushes/client';
 import { parseInput } from '../inputs';
 import type { Resolvers } from '../schema';
 

@@ -1,4 +1,5 @@
 import { registerErasure } from '../registry';
+import { eraseNotifications } from '../../../notifications/outbox';
 
 /**
  * Async issuance (seed 000): the request that issued a pass holds the issuee's identity, contact
@@ -27,7 +28,7 @@ registerErasure({
     });
     const photos = requests.map((r) => r.photo_file_id).filter(Boolean);
     if (photos.length) await trx('stored_files').whereIn('id', photos).delete();
-    await trx('notification_outbox').whereIn('reference', ids).update({ recipient: '', subject: null, body: '' });
+    await eraseNotifications(trx, ids);
     return requests.length;
   },
 });

@@ -1,15 +1,16 @@
+import { eraseNotifications } from '../../../notifications/outbox';
 import { registerErasure } from '../registry';
 
 /**
  * Outgoing messages about a pass: notification outbox entries referencing the pass (by ID or
- * serial), and callback payloads naming its serial number (pass status callbacks). Payloads keep
- * only the keys known to carry no personal data.
+ * serial: pass delivery emails and SMS with their rendered bodies and attempt errors), and callback
+ * payloads naming its serial number (pass status callbacks). Payloads keep only the keys known to
+ * carry no personal data.
  */
 registerErasure({
   name: 'notification_outbox',
   async erase(trx, passes) {
-    const refs = passes.flatMap((p) => [p.id, p.serialNumber]);
-    return trx('notification_outbox').whereIn('reference', refs).whereNot('body', '').update({ recipient: '', subject: null, body: '' });
+    return eraseNotifications(trx, passes.flatMap((p) => [p.id, p.serialNumber]));
   },
 });
 

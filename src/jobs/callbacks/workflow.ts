@@ -1,0 +1,31 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { CallbackActivities } from './activities';
+
+/**
+ * Delivery policy for every outgoing callback: 15 s HTTP timeout per attempt, exponential backoff
+ * from 10 s up to 1 h between attempts, given up after 3 days.
+ */
+const { deliverCallback } = proxyActivities<CallbackActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '3 days',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['CallbackRefused'] },
+});
+const { markCallbackFailed } = proxyActivities<CallbackActivities>({ startToCloseTimeout: '30 seconds' });
+
+/** Delivers a recorded callback until a 2xx, or records why it was given up. Used by every workflow. */
+export async function deliverCallbackWithRetries(deliveryId: string): Promise<'delivered' | 'failed'> {
+  try {
+    await deliverCallback(deliveryId);
+    return 'delivered';
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const reason = cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
+    await markCallbackFailed(deliveryId, reason);
+    return 'failed';
+  }
+}
+
+/** A workflow per callback sent outside a job (e.g. wallet status events): ID = delivery ID. */
+export async function callbackDelivery(deliveryId: string): Promise<'delivered' | 'failed'> {
+  return deliverCallbackWithRetries(deliveryId);
+}

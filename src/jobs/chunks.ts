@@ -1,0 +1,24 @@
+import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { BatchProgress } from '../services/batchRequests';
+
+export const progressQuery = defineQuery<BatchProgress>('progress');
+
+/**
+ * Runs chunk activities until no row is pending, answering the `progress` query meanwhile.
+ * When Temporal suggests it, continues as new via `restart` (state lives in PostgreSQL; only the
+ * counts are carried), so a batch of any size stays within history limits.
+ */
+export async function runChunks(
+  initial: BatchProgress | undefined,
+  chunk: () => Promise<BatchProgress>,
+  restart: (progress: BatchProgress) => Promise<never>,
+): Promise<BatchProgress> {
+  let progress: BatchProgress = initial ?? { total: 0, processed: 0, success: 0, failure: 0, done: false };
+  setHandler(progressQuery, () => progress);
+  while (!progress.done) {
+    if (workflowInfo().continueAsNewSuggested) await restart(progress);
+    progress = await chunk();
+  }
+  return progress;
+}
+

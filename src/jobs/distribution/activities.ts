@@ -1,0 +1,20 @@
+import type { Deps } from '../../deps';
+import { FileStore } from '../../services/files';
+import { PassLinks } from '../../services/passLinks';
+import { finalizeDistribution, processDistributionChunk } from './service';
+
+/** Batch-distribution activities: IDs in, counts out; the rows stay in PostgreSQL. */
+export function createDistributionActivities(deps: Deps) {
+  const links = new PassLinks(deps.config);
+  const files = new FileStore(deps.config);
+  return {
+    async processDistributionChunk(requestId: string, size: number) {
+      return processDistributionChunk(deps.db, links, requestId, size);
+    },
+    async finalizeDistribution(requestId: string) {
+      return finalizeDistribution(deps.db, links, files, requestId);
+    },
+  };
+}
+
+export type DistributionActivities = ReturnType<typeof createDistributionActivities>;

@@ -1,0 +1,63 @@
+import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { DistributionActivities } from './activities';
+import type { BatchProgress } from '../../services/batchRequests';
+import { deliverCallbackWithRetries } from '../callbacks/workflow';
+import { progressQuery, runChunks } from '../chunks';
+import { expiryScheduledSignal, expirySchedulerId } from '../passExpiry/defs';
+import { deliverNotifications, startNotificationDelivery, type DeliveryResult } from '../notifications/workflow';
+import { dispatchKeys } from '../../notifications/keys';
+import type { DeliveryTotals } from '../../notifications/delivery';
+
+// A chunk takes well under a second; a short timeout means a chunk lost with a crashed worker is
+// retried elsewhere within seconds (its transaction rolled back, so the retry starts clean).
+const { processDistributionChunk } = proxyActivities<DistributionActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+const { finalizeDistribution } = proxyActivities<DistributionActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export interface BatchDistributionInput {
+  requestId: string;
+  organisationId: string;
+  /** Rows per chunk activity (one transaction each). */
+  chunkSize?: number;
+  /** Carried across continue-as-new so `progress` never reads zero. */
+  progress?: BatchProgress;
+}
+
+export const DEFAULT_CHUNK_SIZE = 5000;
+
+/**
+ * A batch distribution: chunks of staged rows until none is pending, then result files and the
+ * organisation's callback. Only IDs and counts pass through history, and the workflow continues
+ * as new when the history grows, so a batch of any size fits Temporal's limits.
+ */
+export async function batchDistribution(input: BatchDistributionInput): Promise<BatchProgress & { callback: string; delivery: DeliveryResult }> {
+  let earliestSignalled = Infinity;
+  const progress = await runChunks(
+    input.progress,
+    async () => {
+      const { earliestExpiryMs, ...p } = await processDistributionChunk(input.requestId, input.chunkSize ?? DEFAULT_CHUNK_SIZE);
+      // Passes with an expiredTimestamp: tell the expiry scheduler when they are due earlier than it knows.
+      if (earliestExpiryMs !== null && earliestExpiryMs < earliestSignalled) {
+        earliestSignalled = earliestExpiryMs;
+        await getExternalWorkflowHandle(expirySchedulerId(workflowInfo().taskQueue))
+          .signal(expiryScheduledSignal, earliestExpiryMs)
+          .catch(() => undefined); // not running: it polls the database when it starts
+      }
+      return p;
+    },
+    (p) => continueAsNew<typeof batchDistribution>({ ...input, progress: p }),
+  );
+  const { callbackId } = await finalizeDistribution(input.requestId);
+  await startNotificationDelivery(dispatchKeys.results('distribution', input.requestId));
+  const callback = callbackId ? await deliverCallbackWithRetries(callbackId) : 'none';
+  // Second stage: the passes asked for by email / SMS, in chunks; `progress` shows both stages.
+  let delivery: DeliveryTotals = { total: 0, pending: 0, sent: 0, failed: 0 };
+  setHandler(progressQuery, () => ({ ...progress, delivery }));
+  const delivered = await deliverNotifications(dispatchKeys.passes(input.requestId), (t) => (delivery = t));
+  return { ...progress, callback, delivery: delivered };
+}
