@@ -5,6 +5,7 @@
 import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
+import walletBench from './wallet';
 
 type Bench = () => Promise<void>;
 
@@ -12,6 +13,7 @@ const BENCHES: Record<string, Bench> = {
   distribution,
   invalidation,
   registry: registryBench,
+  wallet: walletBench,
 };
 
 async function main(): Promise<void> {
