@@ -1,17 +1,100 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { signUserToken } from '../src/auth/tokens';
-import { peakRssMb } from '../src/dev/workerProcess';
+import { peakRssMb, resetPeakRss } from '../src/dev/workerProcess';
 import { createOrganisation } from '../src/services/organisations';
 import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
+import { PassLinks } from '../src/services/passLinks';
 import { CallbackReceiver } from '../test/helpers/receiver';
-import { startBenchEnv } from './env';
+import { BenchEnv, startBenchEnv } from './env';
+import { copyFloors, printFloors } from './floors';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+/** 0: skip the 2-worker run. */
+const SECOND_WORKER = process.env.BENCH_WORKERS !== '1';
+/** Rows of the scale run (one CSV, under the 32 MB upload limit); 0 or unset: no scale run. */
+const SCALE_ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 0);
+
+interface Run {
+  rows: number;
+  workers: number;
+  sizeMb: number;
+  requestId: string;
+  success: number;
+  failure: number;
+  wall: number;
+  phases: Record<string, number>;
+  workerRssMb: number[];
+  apiRssMb: number;
+}
+
+/** One CSV upload to distributePassesCSV, timed to its signed callback, with each phase and peak RSS. */
+async function runDistribution(env: BenchEnv, receiver: CallbackReceiver, token: string, orgId: string, rows: number): Promise<Run> {
+  const csvPath = path.join(env.scratch, `distribution-${rows}.csv`);
+  // Compact rows so that 1,000,000 fit in one upload (~24 MB).
+  const out = fs.openSync(csvPath, 'w');
+  fs.writeSync(out, 'externalReferenceID,membership_number,membership_name\n');
+  for (let start = 1; start <= rows; start += 50_000) {
+    const lines: string[] = [];
+    for (let i = start; i < Math.min(start + 50_000, rows + 1); i++) lines.push(`c${i},${i},N${i}\n`);
+    fs.writeSync(out, lines.join(''));
+  }
+  fs.closeSync(out);
+  fs.chmodSync(csvPath, 0o644);
+  const sizeMb = fs.statSync(csvPath).size / 1024 / 1024;
+
+  for (const p of [env.api, ...env.workers]) resetPeakRss(p.pid!);
+  const started = Date.now();
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: 'mutation($input: DistributionRequestCSV) { distributePassesCSV(input: $input) { message } }', variables: { input: { title: 'Bench Pass', file: null } } }));
+  form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
+  form.append('0', new Blob([fs.readFileSync(csvPath)], { type: 'text/csv' }), 'distribution.csv');
+  const res = (await (await fetch(`${env.baseUrl}/query`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as any;
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  const accepted = Date.now();
+  const requestId = /request ([0-9a-f-]{36})/.exec(res.data.distributePassesCSV.message)![1];
+  // Poll the request row to see when the last chunk committed (results and callback follow).
+  let chunksDone = 0;
+  const poll = setInterval(async () => {
+    const r = await env.deps.db('distribution_requests').where({ id: requestId }).first('processed_count');
+    if (!chunksDone && r?.processed_count === rows) chunksDone = Date.now();
+  }, 50);
+  const callbacks = await receiver.waitFor((r) => r.some((c) => c.body.includes(requestId)), 1_800_000);
+  clearInterval(poll);
+  const done = Date.now();
+  const payload = JSON.parse(callbacks.find((c) => c.body.includes(requestId))!.body);
+  const { completed_at: completed } = await env.deps.db('distribution_requests').where({ id: requestId }).first('completed_at');
+  return {
+    rows,
+    workers: env.workers.length,
+    sizeMb,
+    requestId,
+    success: payload.successCount,
+    failure: payload.failureCount,
+    wall: (done - started) / 1000,
+    phases: {
+      'staging (upload, parse, COPY rows)': (accepted - started) / 1000,
+      'chunks (validate, serials, passes)': (chunksDone - accepted) / 1000,
+      'results (CSV files, request completed)': (completed.getTime() - chunksDone) / 1000,
+      'callback delivered': (done - completed.getTime()) / 1000,
+    },
+    workerRssMb: env.workers.map((w) => peakRssMb(w.pid!)),
+    apiRssMb: peakRssMb(env.api.pid!),
+  };
+}
+
+function printRun(r: Run): void {
+  console.log(`\n--- ${r.rows} rows (${r.sizeMb.toFixed(1)} MB CSV), ${r.workers} worker process(es) ---`);
+  console.log(`successes/failures:   ${r.success} / ${r.failure}`);
+  console.log(`end to end (upload → signed callback): ${r.wall.toFixed(2)} s, ${Math.round(r.rows / r.wall)} rows/s`);
+  for (const [phase, seconds] of Object.entries(r.phases)) console.log(`  ${phase.padEnd(40)} ${seconds.toFixed(2)} s`);
+  console.log(`peak RSS: worker(s) ${r.workerRssMb.map((m) => `${m.toFixed(0)} MB`).join(', ')}; API ${r.apiRssMb.toFixed(0)} MB`);
+}
 
 /**
- * Distribution: a generated 100,000-row CSV uploaded to distributePassesCSV, timed until the
- * signed callback arrives; against PostgreSQL COPY of the same file into a scratch table.
+ * Distribution: generated CSVs uploaded to distributePassesCSV (the API and the workers are their
+ * own processes), timed to the signed callback, against PostgreSQL COPY floors of the same rows.
+ * Runs: ROWS with 1 worker; ROWS with 2 workers (the chunk phase compared); SCALE_ROWS with 2.
  */
 export default async function distributionBench(): Promise<void> {
   const env = await startBenchEnv();
@@ -26,58 +109,41 @@ export default async function distributionBench(): Promise<void> {
     });
     const token = await signUserToken(env.deps.jwtKeys, { org: org.id, email: 'bench@example.test', roles: ['Owner'] }, env.deps.config.jwt);
 
-    const csvPath = path.join(env.scratch, 'distribution.csv');
-    const lines = ['externalReferenceID,membership_number,membership_name,payload,deliveryMethod'];
-    for (let i = 1; i <= ROWS; i++) lines.push(`cust-${i},${1_000_000 + i},Member Number ${i},PAY${i},None`);
-    fs.writeFileSync(csvPath, lines.join('\n') + '\n');
-    fs.chmodSync(csvPath, 0o644);
-    const sizeMb = fs.statSync(csvPath).size / 1024 / 1024;
+    // What the passApiKey (a compact JWE, AES-256-GCM) costs per 100,000 passes, on one core.
+    const links = new PassLinks(env.deps.config);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 100_000; i++) links.apiKey({ serialNumber: `7001${String(i).padStart(10, '0')}`, organisationId: org.id });
+    console.log(`passApiKey (JWE dir/A256GCM via node:crypto): ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms per 100,000 keys`);
 
-    const idleRss = peakRssMb(env.worker.pid!);
-    const started = Date.now();
-    const form = new FormData();
-    form.append('operations', JSON.stringify({ query: 'mutation($input: DistributionRequestCSV) { distributePassesCSV(input: $input) { message } }', variables: { input: { title: 'Bench Pass', file: null } } }));
-    form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
-    form.append('0', new Blob([fs.readFileSync(csvPath)], { type: 'text/csv' }), 'distribution.csv');
-    const res = (await (await fetch(`${env.baseUrl}/query`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as any;
-    if (res.errors) throw new Error(JSON.stringify(res.errors));
-    const accepted = Date.now();
-    // Poll the request row to see when the last chunk committed (results and callback follow).
-    let chunksDone = 0;
-    const poll = setInterval(async () => {
-      const r = await env.deps.db('distribution_requests').where({ organisation_id: org.id }).first('processed_count');
-      if (!chunksDone && r?.processed_count === ROWS) chunksDone = Date.now();
-    }, 100);
-    const [callback] = await receiver.waitFor((r) => r.length > 0, 600_000);
-    clearInterval(poll);
-    const done = Date.now();
-    const payload = JSON.parse(callback.body);
-    const rss = peakRssMb(env.worker.pid!);
+    const one = await runDistribution(env, receiver, token, org.id, ROWS);
+    printRun(one);
+    const floors = await copyFloors(env.deps.db, {
+      csvPath: path.join(env.scratch, `distribution-${ROWS}.csv`), csvColumns: 3, scratch: env.scratch,
+      table: 'passes', where: 'distribution_request_id = ?', bindings: [one.requestId],
+    });
+    printFloors('end-to-end', one.wall, floors);
 
-    // Raw COPY of the same file into a scratch table: the floor for writing these rows at all.
-    await env.deps.db.raw('CREATE TABLE copy_scratch (a text, b text, c text, d text, e text)');
-    const copyStart = Date.now();
-    await env.deps.db.raw(`COPY copy_scratch FROM '${csvPath}' WITH (FORMAT csv, HEADER true)`);
-    const copyMs = Date.now() - copyStart;
-
-    const wall = (done - started) / 1000;
-    // Where the time went.
-    const { completed_at: completed } = await env.deps.db('distribution_requests').where({ organisation_id: org.id }).first('completed_at');
-    const phases = {
-      'staging (upload, parse, insert rows)': (accepted - started) / 1000,
-      'chunks (validate, serials, passes)': (chunksDone - accepted) / 1000,
-      'results (CSV files, request completed)': (completed.getTime() - chunksDone) / 1000,
-      'callback delivered': (done - completed.getTime()) / 1000,
-    };
-    console.log(`rows:                 ${ROWS} (${sizeMb.toFixed(1)} MB CSV)`);
-    console.log(`successes/failures:   ${payload.successCount} / ${payload.failureCount}`);
-    console.log(`upload accepted in:   ${((accepted - started) / 1000).toFixed(2)} s`);
-    console.log(`end to end (upload → callback): ${wall.toFixed(2)} s`);
-    console.log(`throughput:           ${Math.round(ROWS / wall)} rows/s`);
-    for (const [phase, seconds] of Object.entries(phases)) console.log(`  ${phase.padEnd(40)} ${seconds.toFixed(2)} s`);
-    console.log(`worker peak RSS:      ${rss.toFixed(0)} MB (idle before the job: ${idleRss.toFixed(0)} MB)`);
-    console.log(`PostgreSQL COPY:      ${(copyMs / 1000).toFixed(2)} s for the same rows`);
-    console.log(`ratio end-to-end/COPY: ${(wall / (copyMs / 1000)).toFixed(1)}x`);
+    let base = one;
+    if (SECOND_WORKER) {
+      await env.addWorker();
+      const two = await runDistribution(env, receiver, token, org.id, ROWS);
+      printRun(two);
+      const c1 = one.phases['chunks (validate, serials, passes)'];
+      const c2 = two.phases['chunks (validate, serials, passes)'];
+      console.log(`chunk phase: 1 worker ${c1.toFixed(2)} s, 2 workers ${c2.toFixed(2)} s → ${(c1 / c2).toFixed(2)}x (goal ≥ 1.5x)`);
+      base = two;
+    }
+    if (SCALE_ROWS) {
+      const big = await runDistribution(env, receiver, token, org.id, SCALE_ROWS);
+      printRun(big);
+      const perRow = (r: Run) => (r.wall / r.rows) * 1e6;
+      const maxWorker = (r: Run) => Math.max(...r.workerRssMb);
+      console.log(
+        `scale ${SCALE_ROWS} vs ${ROWS} rows (${base.workers} worker(s)): time per row ${perRow(big).toFixed(1)} vs ${perRow(base).toFixed(1)} µs (${(perRow(big) / perRow(base)).toFixed(2)}x, linear = 1.0); ` +
+          `worker peak RSS ${maxWorker(big).toFixed(0)} vs ${maxWorker(base).toFixed(0)} MB (${((maxWorker(big) / maxWorker(base) - 1) * 100).toFixed(0)}%), ` +
+          `API ${big.apiRssMb.toFixed(0)} vs ${base.apiRssMb.toFixed(0)} MB (${((big.apiRssMb / base.apiRssMb - 1) * 100).toFixed(0)}%) (goal: within 20%)`,
+      );
+    }
   } finally {
     await receiver.close();
     await env.close();

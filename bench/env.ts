@@ -2,14 +2,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildDeps, closeDeps, listen } from '../src/bootstrap';
+import { buildDeps, closeDeps } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { createDb, migrateLatest } from '../src/db/knex';
 import type { Deps } from '../src/deps';
 import { startEmbeddedPostgres } from '../src/dev/embeddedPostgres';
 import { freePort } from '../src/dev/freePort';
 import { startLocalTemporal } from '../src/dev/localTemporal';
-import { WorkerProcess } from '../src/dev/workerProcess';
+import { ApiProcess, ServiceProcess, WorkerProcess } from '../src/dev/workerProcess';
 import { installTemporalRuntime } from '../src/temporal/runtime';
 import { bundleWorkflows } from '../src/temporal/worker';
 
@@ -17,13 +17,18 @@ export interface BenchEnv {
   deps: Deps;
   baseUrl: string;
   scratch: string;
-  worker: WorkerProcess;
+  /** The API as its own process (`npm run api`), so its memory can be measured. */
+  api: ServiceProcess;
+  workers: WorkerProcess[];
+  /** Starts one more worker process on the same task queue. */
+  addWorker(): Promise<WorkerProcess>;
   close(): Promise<void>;
 }
 
 /**
  * Real services for a benchmark, as in production: a Temporal dev server, an embedded PostgreSQL,
- * the API in this process and the worker as its own process (so its memory can be measured).
+ * the API and the worker(s) as their own processes (so their memory can be measured). `deps` here
+ * is a client of the same database and Temporal, for setting up and checking.
  */
 export async function startBenchEnv(): Promise<BenchEnv> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-'));
@@ -49,17 +54,27 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   process.env.TEMPORAL_ADDRESS = temporal.address;
   const config = loadConfig();
   const deps = await buildDeps(config, { databaseUrl: pg.url, temporalAddress: temporal.address });
-  const api = await listen(deps, 0);
-  const worker = new WorkerProcess({ WORKFLOW_BUNDLE_PATH: bundlePath, ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) });
-  await worker.start();
+  const port = await freePort();
+  const api = new ApiProcess({ PORT: String(port) });
+  await api.start();
+  const workers: WorkerProcess[] = [];
+  const addWorker = async () => {
+    const worker = new WorkerProcess({ WORKFLOW_BUNDLE_PATH: bundlePath, ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) });
+    await worker.start();
+    workers.push(worker);
+    return worker;
+  };
+  await addWorker();
   return {
     deps,
-    baseUrl: `http://127.0.0.1:${api.port}`,
+    baseUrl: `http://127.0.0.1:${port}`,
     scratch,
-    worker,
+    api,
+    workers,
+    addWorker,
     async close() {
-      await worker.kill('SIGTERM');
-      await api.close();
+      for (const worker of workers) await worker.kill('SIGTERM');
+      await api.kill('SIGTERM');
       await closeDeps(deps);
       await pg.stop();
       await temporal.stop();

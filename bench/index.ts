@@ -2,6 +2,7 @@
  * `npm run bench [name...]`: runs the named benchmarks (all when none is named) and prints figures.
  * Each benchmark starts the real services it measures and stops them when done.
  */
+import api from './api';
 import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
@@ -12,6 +13,7 @@ const BENCHES: Record<string, Bench> = {
   distribution,
   invalidation,
   registry: registryBench,
+  api,
 };
 
 async function main(): Promise<void> {

@@ -5,6 +5,7 @@ import { createOrganisation } from '../src/services/organisations';
 import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
 import { CallbackReceiver } from '../test/helpers/receiver';
 import { startBenchEnv } from './env';
+import { copyFloors, printFloors } from './floors';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 
@@ -38,9 +39,11 @@ export default async function invalidationBench(): Promise<void> {
 
     const serials = (await env.deps.db('passes').where({ organisation_id: org.id }).pluck('serial_number')) as string[];
     const csv = ['serialNumber', ...serials].join('\n');
-    fs.writeFileSync(path.join(env.scratch, 'invalidation.csv'), csv);
+    const csvPath = path.join(env.scratch, 'invalidation.csv');
+    fs.writeFileSync(csvPath, csv);
+    fs.chmodSync(csvPath, 0o644);
     const started = Date.now();
-    await upload(env.baseUrl, token, 'mutation($input: InvalidationRequestCSV) { invalidatePassesCSV(input: $input) { message } }', { input: { file: null } }, csv);
+    const accepted_ = await upload(env.baseUrl, token, 'mutation($input: InvalidationRequestCSV) { invalidatePassesCSV(input: $input) { message } }', { input: { file: null } }, csv);
     const accepted = Date.now();
     const [, callback] = await receiver.waitFor((r) => r.length >= 2, 600_000);
     const done = Date.now();
@@ -52,6 +55,12 @@ export default async function invalidationBench(): Promise<void> {
     console.log(`upload accepted in:   ${((accepted - started) / 1000).toFixed(2)} s`);
     console.log(`end to end (upload → callback): ${wall.toFixed(2)} s`);
     console.log(`throughput:           ${Math.round(ROWS / wall)} rows/s`);
+    const requestId = /request ([0-9a-f-]{36})/.exec(accepted_.invalidatePassesCSV.message)![1];
+    printFloors(
+      'end-to-end',
+      wall,
+      await copyFloors(env.deps.db, { csvPath, csvColumns: 1, scratch: env.scratch, table: 'invalidation_rows', where: 'request_id = ?', bindings: [requestId] }),
+    );
   } finally {
     await receiver.close();
     await env.close();

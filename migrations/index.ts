@@ -15,6 +15,8 @@ import * as reportingRequests from './20261129000051_reporting_requests';
 import * as walletPasses from './20261202030001_wallet_passes';
 import * as notifications from './20261202040001_notifications';
 import * as scheduledInvalidationPasses from './20261202010000_scheduled_invalidation_passes';
+import * as dciNumberIndexes from './20261202070001_dci_number_indexes';
+import * as distributionChunks from './20261202070002_distribution_chunks';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -37,6 +39,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261202030001_wallet_passes': walletPasses,
   '20261202040001_notifications': notifications,
   '20261202010000_scheduled_invalidation_passes': scheduledInvalidationPasses,
+  '20261202070001_dci_number_indexes': dciNumberIndexes,
+  '20261202070002_distribution_chunks': distributionChunks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -7,6 +7,11 @@ const ROOT = path.resolve(__dirname, '../..');
 /** The worker's heap cap, as `npm run worker` sets it (package.json): keeps its RSS near 260 MB on 100,000-row batches. */
 export const WORKER_NODE_FLAGS = ['--max-old-space-size=192'];
 
+/** Resets a live process's peak resident memory (VmHWM) to its current RSS, to measure one job; Linux only. */
+export function resetPeakRss(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
 /** Peak resident memory (VmHWM) of a live process, in MB; Linux only. */
 export function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Principal } from '../auth/tokens';
+import { copyRowsIn } from '../db/copy';
 import type { Db } from '../db/knex';
 import { AuditCategory, recordAudit } from './audit';
 import { enqueueCallback } from './callbacks/deliveries';
@@ -39,8 +40,6 @@ export interface BatchProgress {
   done: boolean;
 }
 
-const STAGE_PAGE = 5000;
-
 /** The request already recorded under this Idempotency-Key, if any. */
 export async function findByRequestKey(db: Db, kind: BatchKind, organisationId: string, requestKey: string | undefined) {
   if (!requestKey) return undefined;
@@ -48,8 +47,8 @@ export async function findByRequestKey(db: Db, kind: BatchKind, organisationId: 
 }
 
 /**
- * Stages rows page by page inside the caller's transaction (one JSON parameter per page rather
- * than thousands of bind parameters), and sets the request's batch and failure counts.
+ * Stages rows inside the caller's transaction with COPY FROM STDIN while they are read (a page at
+ * a time, never the whole file), and sets the request's batch and failure counts.
  */
 export async function stageRows(
   trx: Knex.Transaction,
@@ -61,25 +60,18 @@ export async function stageRows(
 ) {
   const { requests, rows } = TABLES[kind];
   let count = 0;
-  let buffer: StagedRow[] = [];
-  const flush = async () => {
-    if (!buffer.length) return;
-    const json = buffer.map((r) => ({ n: r.rowNumber, raw: r.raw, status: r.error ? 'failure' : 'pending', error: r.error ?? null }));
-    await trx.raw(
-      `INSERT INTO ${rows} (request_id, row_number, raw, status, error)
-       SELECT ?, (e->>'n')::int, e->'raw', e->>'status', e->>'error' FROM jsonb_array_elements(?::jsonb) e`,
-      [requestId, JSON.stringify(json)],
-    );
-    count += buffer.length;
-    buffer = [];
-  };
-  for await (const page of pages) {
-    buffer.push(...page);
-    if (buffer.length >= STAGE_PAGE) await flush();
+  let failures = 0;
+  async function* copyPages() {
+    for await (const page of pages) {
+      count += page.length;
+      yield page.map((r) => {
+        if (r.error) failures++;
+        return [requestId, r.rowNumber, JSON.stringify(r.raw), r.error ? 'failure' : 'pending', r.error ?? null];
+      });
+    }
   }
-  await flush();
+  await copyRowsIn(trx, rows, ['request_id', 'row_number', 'raw', 'status', 'error'], copyPages());
   if (count === 0) throw new DomainError('BAD_USER_INPUT', empty.message, empty.field);
-  const [{ failures }] = await trx(rows).where({ request_id: requestId, status: 'failure' }).count<{ failures: number }[]>('* as failures');
   await trx(requests).where({ id: requestId }).update({ batch_count: count, failure_count: failures, processed_count: failures });
   return { count, failures };
 }
@@ -183,32 +175,6 @@ export function checkIndividualSize(count: number, o: { field: string; item: str
 export async function batchProgress(db: Db, kind: BatchKind, requestId: string): Promise<BatchProgress> {
   const r = await db(TABLES[kind].requests).where({ id: requestId }).first('batch_count', 'processed_count', 'success_count', 'failure_count');
   return { total: r.batch_count, processed: r.processed_count, success: r.success_count, failure: r.failure_count, done: r.processed_count >= r.batch_count };
-}
-
-/**
- * Rows of a request with the given status, in row order, 5,000 at a time. `enrich` adds data to a
- * page with its own bounded query (a join here would let a planner with stale statistics join
- * every remaining row for each page).
- */
-export async function* rowPages<T>(
-  db: Db,
-  kind: BatchKind,
-  requestId: string,
-  status: string,
-  map: (row: any) => T,
-  enrich?: (rows: any[]) => Promise<any[]>,
-): AsyncIterable<T[]> {
-  let after = 0;
-  for (;;) {
-    const rows = await db(TABLES[kind].rows)
-      .where({ request_id: requestId, status })
-      .andWhere('row_number', '>', after)
-      .orderBy('row_number')
-      .limit(5000);
-    if (!rows.length) return;
-    after = rows[rows.length - 1].row_number;
-    yield (enrich ? await enrich(rows) : rows).map(map);
-  }
 }
 
 /**

@@ -1,6 +1,11 @@
 import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { stringify } from 'csv-stringify/sync';
+import type { Knex } from 'knex';
+import { copyQueryOut } from '../db/copy';
+import type { Db } from '../db/knex';
 
 /** Renders one CSV cell: lists joined with ";", maps as JSON, times as RFC 3339; numbers stay numbers. */
 function cell(v: unknown): string | number {
@@ -39,3 +44,34 @@ export async function writeCsvGzip(columns: readonly string[], rows: AsyncIterab
   await ended;
   return Buffer.concat(chunks);
 }
+
+/**
+ * A query's rows as a gzip-compressed CSV with a header (its column aliases), streamed by
+ * PostgreSQL's COPY TO STDOUT straight into gzip: no row passes through a JavaScript object.
+ * Cells are rendered as `cell` renders them, by the SQL fragments below.
+ */
+export async function copyCsvGzip(db: Db, sql: string, bindings: readonly Knex.RawBinding[]): Promise<Buffer> {
+  const gzip = zlib.createGzip();
+  const chunks: Buffer[] = [];
+  const collected = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await Promise.all([copyQueryOut(db, sql, bindings, gzip), pipeline(gzip, collected)]);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * SQL rendering a text cell as writeCsvGzip does (csv-stringify's escape_formulas, OWASP CSV
+ * injection): a leading = + - @ tab or CR gets an apostrophe in front.
+ */
+export const sqlSafeText = (expr: string) =>
+  `(CASE WHEN left(${expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || ${expr} ELSE ${expr} END)`;
+
+/** SQL rendering a timestamptz as RFC 3339 in UTC with milliseconds (Date.toISOString). */
+export const sqlIsoTime = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** SQL rendering a text[] as its items joined with ";" (formula-escaped as one cell). */
+export const sqlList = (expr: string) => sqlSafeText(`array_to_string(${expr}, ';')`);

@@ -136,4 +136,33 @@ describe('batch distribution (real Temporal + PostgreSQL + HTTP receiver)', () =
     expect(badMap.status).toBe(400);
     expect(await h.deps.db('distribution_requests').where({ organisation_id: org.id })).toHaveLength(0);
   });
+
+  it('streams result CSVs out of PostgreSQL with the cells escaped and rendered as before (formulas, lists, times, maps)', async () => {
+    const { org, title } = await createTestOrg(h.deps, { callbackUrl: `${h.receiverUrl}/steward/formulas` });
+    const token = await tokenFor(h.deps, org.id);
+    const expires = new Date(Date.now() + 7 * 24 * 3600 * 1000);
+    const rows = [
+      { externalReferenceID: '=HYPERLINK("http://evil.example","x")', payload: '-1+1', dynamicFields: { membership_number: '@1', membership_name: 'A, "quoted"' }, beacons: ['b1', 'b2'], expiredTimestamp: expires.toISOString() },
+      { externalReferenceID: '+bad', dynamicFields: { membership_number: '2' } }, // missing membership_name: a failure
+    ];
+    const res = await gql(h.baseUrl, token, BATCH_MUTATION, { input: { title, passDetails: rows } });
+    const requestId = requestIdOf(res.body.data.distributePassBatch.message);
+    await h.receiver.waitFor((reqs) => reqs.some((r) => r.body.includes(requestId)));
+    const payload = JSON.parse(h.receiver.requests.find((r) => r.body.includes(requestId))!.body);
+    const download = async (url: string) => (await fetch(url.replace(h.deps.config.publicBaseUrl, h.baseUrl), { headers: { authorization: `Bearer ${token}` } })).text();
+    const [success] = parse(await download(payload.successResultsURL), { columns: true }) as Record<string, string>[];
+    expect(success).toMatchObject({
+      externalReferenceID: `'=HYPERLINK("http://evil.example","x")`,
+      payload: "'-1+1",
+      beacons: 'b1;b2',
+      locations: '',
+      expiredTimestamp: expires.toISOString(),
+      deliveryMethod: 'None',
+      passDownloadLink: `${h.deps.config.publicBaseUrl}/pass-download?details=${success.passApiKey}`,
+    });
+    expect(JSON.parse(success.customFieldData)).toEqual({ membership_number: '@1', membership_name: 'A, "quoted"' });
+    const [failure] = parse(await download(payload.failureResultsURL), { columns: true }) as Record<string, string>[];
+    expect(failure).toMatchObject({ externalReferenceID: "'+bad", deliveryMethod: 'None', expiredTimestamp: '', error: expect.stringMatching(/^row 2: dynamicFields: missing required field\(s\) membership_name/) });
+    expect(JSON.parse(failure.dynamicFieldData)).toEqual({ membership_number: '2' });
+  });
 });

@@ -22,10 +22,11 @@ describe('batch distribution survives a worker crash', () => {
     return w;
   };
 
-  it('SIGKILL halfway through 20,000 rows, restart: exactly 20,000 passes with 20,000 distinct serials', async () => {
+  it('two workers, one SIGKILLed halfway through 20,000 rows (parallel chunks), restarted: exactly 20,000 passes with 20,000 distinct serials', async () => {
     const { org, title, design } = await createTestOrg(h.deps);
     const token = await tokenFor(h.deps, org.id);
     const first = await newWorker();
+    await newWorker();
 
     const rows = Array.from({ length: 20_000 }, (_, i) => ({ externalReferenceID: `e${i}`, dynamicFields: { membership_number: `${i}`, membership_name: 'N' } }));
     const res = await gql(h.baseUrl, token, `mutation($i: DistributionRequest) { distributePassBatch(input: $i) { message } }`, { i: { title, passDetails: rows } });
@@ -40,7 +41,7 @@ describe('batch distribution survives a worker crash', () => {
     expect(processedAtKill).toBeLessThan(20_000);
     expect(afterKill).toBeLessThan(20_000); // the job really was cut off halfway
 
-    await newWorker();
+    await newWorker(); // back to two
     const result = await h.deps.temporal!.workflow.getHandle(`distribution-${org.id}-${requestId}`).result();
     expect(result).toMatchObject({ total: 20_000, processed: 20_000, success: 20_000, failure: 0 });
 

@@ -28,9 +28,9 @@ describe('DCI query translation', () => {
   it('resolves the FR seed example paths (farm_info.location -> farm_details[].place) through arrays', () => {
     const q = sql(fr, 'expression', expr({ $and: [{ 'farm_info.location.geo.latitude': { $eq: 9.56 } }, { 'farm_info.location.geo.longitude': { $gte: 100 } }] }));
     expect(q.bindings[0]).toBe('{"farm_details":[{"place":{"geo":{"latitude":9.56}}}]}');
-    expect(q.sql).toContain('jsonb_path_exists(record, ?::jsonpath, ?::jsonb)');
-    expect(q.bindings[1]).toBe('$."farm_details"."place"."geo"."longitude" ? (@ >= $v)');
-    expect(q.bindings[2]).toBe('{"v":100}');
+    // Numeric ranges: the expression the GiST indexes are built on, over every farm's longitude.
+    expect(q.sql).toContain(`(dci_numbers(record, '$."farm_details"."place"."geo"."longitude"'::jsonpath) && numrange(?::numeric, NULL, '[)'))`);
+    expect(q.bindings[1]).toBe(100);
   });
 
   it('supports every operator: $or, $ne, $gt, $lt, $lte, $in (arrays of scalars too), implicit $eq and implicit $and', () => {
@@ -40,8 +40,10 @@ describe('DCI query translation', () => {
       'farm_details.farming_activities.crop_production.end_use': 'Seed',
       'family_details.group_type': { $ne: 'household' },
     }));
-    const path = 'jsonb_path_exists(record, ?::jsonpath, ?::jsonb)';
-    expect(q.sql).toBe(`(((${path} AND ${path}) OR ${path}) AND (record @> ?::jsonb OR record @> ?::jsonb) AND (record @> ?::jsonb) AND (NOT record @> ?::jsonb))`);
+    const size = `dci_numbers(record, '$."family_details"."group_size"'::jsonpath)`;
+    const score = `dci_numbers(record, '$."family_details"."poverty_score"'::jsonpath)`;
+    const ranges = `((${size} && numrange(?::numeric, NULL, '()')) AND (${size} && numrange(NULL, ?::numeric, '()'))) OR (${score} && numrange(NULL, ?::numeric, '(]'))`;
+    expect(q.sql).toBe(`((${ranges}) AND (record @> ?::jsonb OR record @> ?::jsonb) AND (record @> ?::jsonb) AND (NOT record @> ?::jsonb))`);
     expect(q.bindings).toContain('{"farm_details":[{"farm_type":"Cooperative farms"}]}');
     expect(q.bindings).toContain('{"farm_details":[{"farming_activities":[{"crop_production":[{"end_use":["Seed"]}]}]}]}');
     expect(q.bindings).toContain('{"family_details":{"group_type":"household"}}');
@@ -68,7 +70,13 @@ describe('DCI query translation', () => {
       { seq_num: 2, expression1: { attribute_name: 'poverty_score', operator: 'ge', attribute_value: 50 }, condition: 'not', expression2: { attribute_name: 'disability_level', operator: 'in', attribute_value: ['Mild'] } },
       { seq_num: 1, expression1: { attribute_name: 'disability_status', operator: 'eq', attribute_value: 'Approved' } },
     ]);
-    expect(q.sql).toBe('((record @> ?::jsonb) AND (jsonb_path_exists(record, ?::jsonpath, ?::jsonb) AND NOT (record @> ?::jsonb)))');
+    expect(q.sql).toBe(`((record @> ?::jsonb) AND ((dci_numbers(record, '$."poverty_score"'::jsonpath) && numrange(?::numeric, NULL, '[)')) AND NOT (record @> ?::jsonb)))`);
+  });
+
+  it('keeps ranges on text attributes (dates) as bound jsonpath filters', () => {
+    const q = sql(dr, 'expression', expr({ registration_date: { $gt: '2023-01-01' } }));
+    expect(q.sql).toBe('jsonb_path_exists(record, ?::jsonpath, ?::jsonb)');
+    expect(q.bindings).toEqual(['$."registration_date" ? (@ > $v)', '{"v":"2023-01-01"}']);
   });
 
   it.each([

@@ -18,14 +18,14 @@ describe('workflows with stub activities (time-skipping)', () => {
   });
   afterAll(() => t?.teardown());
 
-  it('batchDistribution: chunks until done, then results, notifications and the callback, in that order', async () => {
+  it('batchDistribution: the first chunk alone, the others in parallel, then results, notifications and the callback', async () => {
     const log: string[] = [];
     const rec = recorder(log);
     let processed = 0;
     const result = await t.withWorker(
       {
-        processDistributionChunk: rec('chunk', async (_id: string, size: number) => {
-          processed = Math.min(processed + size, 5);
+        processDistributionChunk: rec('chunk', async (_id: string, firstRow: number, size: number) => {
+          processed += Math.min(size, 5 - firstRow + 1);
           return { ...progress(processed, 5, 1), earliestExpiryMs: null };
         }),
         finalizeDistribution: rec('finalize', async () => ({ callbackId: 'msg_1' })),
@@ -35,7 +35,10 @@ describe('workflows with stub activities (time-skipping)', () => {
       },
       (taskQueue) => t.env.client.workflow.execute('batchDistribution', { taskQueue, workflowId: `d-${taskQueue}`, args: [{ requestId: 'r1', organisationId: 'o1', chunkSize: 2 }] }),
     );
-    expect(log).toEqual(['chunk("r1", 2)', 'chunk("r1", 2)', 'chunk("r1", 2)', 'finalize("r1")', 'deliverCallback("msg_1")']);
+    // Rows 1-2 first (to learn the total), then rows 3-4 and 5 in flight together, in either order.
+    expect(log[0]).toBe('chunk("r1", 1, 2)');
+    expect(log.slice(1, 3).sort()).toEqual(['chunk("r1", 3, 2)', 'chunk("r1", 5, 2)']);
+    expect(log.slice(3)).toEqual(['finalize("r1")', 'deliverCallback("msg_1")']);
     expect(result).toMatchObject({ total: 5, processed: 5, success: 4, failure: 1, done: true, callback: 'delivered' });
   });
 

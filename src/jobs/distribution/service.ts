@@ -1,15 +1,11 @@
 import type { Principal } from '../../auth/tokens';
 import type { Db } from '../../db/knex';
 import { keysetPage, KeysetCursor } from '../../db/pagination';
-import { PassDetails, validatePassDetails } from '../../domain/passDetails';
-import { batchProgress, BatchProgress, claimPendingRows, completeBatch, findByRequestKey, recordRowResults, resultLinks, RowResult, rowPages, stageSubmission, StagedRow } from '../../services/batchRequests';
-import { writeCsvGzip } from '../../services/csvFiles';
+import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, stageSubmission, StagedRow } from '../../services/batchRequests';
+import { copyCsvGzip, sqlIsoTime, sqlList, sqlSafeText } from '../../services/csvFiles';
 import { checkLinkWindow, distributionTarget, insertDistributionRequest } from '../../services/distribution';
 import type { FileStore } from '../../services/files';
-import { getPassDesignById } from '../../services/passDesigns';
 import type { PassLinks } from '../../services/passLinks';
-import { createPasses, toFailureListItem, toSuccessListItem } from '../../services/passes';
-import { deliveryTemplateCheck } from '../../notifications/passDelivery';
 
 export interface BatchSubmission {
   title: string;
@@ -49,97 +45,47 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
 
 export type DistributionProgress = BatchProgress;
 
+/** `raw->'key'` as text when it is a JSON string, else ''. */
+const rawText = (key: string) => sqlSafeText(`CASE WHEN jsonb_typeof(r.raw->'${key}') = 'string' THEN r.raw->>'${key}' ELSE '' END`);
+/** `raw->'key'`'s string items joined with ";" when it is a JSON array, else NULL. */
+const rawList = (key: string) =>
+  sqlSafeText(`CASE WHEN jsonb_typeof(r.raw->'${key}') = 'array' THEN (SELECT coalesce(string_agg(e #>> '{}', ';' ORDER BY i), '')
+     FROM jsonb_array_elements(r.raw->'${key}') WITH ORDINALITY a(e, i) WHERE jsonb_typeof(e) = 'string') END`);
+
 /**
- * Processes the next `size` pending rows of a request in ONE transaction: validation, serials,
- * passes, row results and the request's counters commit together. A chunk re-run after a crash
- * finds those rows done, so it never creates a second pass or serial.
+ * Seed 003's SuccessListItem fields of each created pass, in row order (what toSuccessListItem
+ * returns, rendered as the CSV cells writeCsvGzip would write).
  */
-export async function processDistributionChunk(
-  db: Db,
-  links: PassLinks,
-  requestId: string,
-  size: number,
-): Promise<DistributionProgress & { earliestExpiryMs: number | null }> {
-  let earliestExpiryMs: number | null = null;
-  await db.transaction(async (trx) => {
-    const request = await trx('distribution_requests').where({ id: requestId }).first();
-    const design = await getPassDesignById(trx, request.pass_design_id);
-    const rows = await claimPendingRows<unknown>(trx, 'distribution', requestId, size);
-    if (!rows.length) return;
+const SUCCESS_CSV_SQL = `
+  SELECT p.dynamic_field_data::text AS "customFieldData", ${sqlSafeText('p.external_reference_id')} AS "externalReferenceID",
+         ${sqlSafeText('p.payload')} AS payload, ? || r.pass_api_key AS "passDownloadLink", r.serial_number AS "serialNumber",
+         p.delivery_method AS "deliveryMethod", ${sqlSafeText('p.delivery_address')} AS "deliveryAddress",
+         ${sqlSafeText('p.delivery_salutation')} AS "deliverySalutation", ${sqlSafeText('p.delivery_name')} AS "deliveryName",
+         ${sqlSafeText('p.delivery_template')} AS "deliveryTemplate", ${sqlList('p.beacons')} AS beacons, ${sqlList('p.locations')} AS locations,
+         ${sqlIsoTime('p.expired_timestamp')} AS "expiredTimestamp", r.pass_api_key AS "passApiKey"
+    FROM distribution_rows r JOIN passes p ON p.serial_number = r.serial_number
+   WHERE r.request_id = ? AND r.status = 'success' ORDER BY r.row_number`;
 
-    const now = new Date();
-    const valid: { rowNumber: number; details: PassDetails }[] = [];
-    const results: RowResult[] = [];
-    const checkDelivery = await deliveryTemplateCheck(trx, request.organisation_id);
-    for (const r of rows) {
-      const v = checkDelivery(validatePassDetails(r.raw, design.dynamic_field_keys, now));
-      if (v.ok) valid.push({ rowNumber: r.row_number, details: v.value });
-      else results.push({ n: r.row_number, status: 'failure', error: `row ${r.row_number}: ${v.error}`, serial: null, key: null });
-    }
-    const created = await createPasses(
-      trx,
-      links,
-      { design, distributionRequestId: requestId, actor: request.job_issuer, linkStartTime: request.start_time, linkEndTime: request.end_time },
-      valid.map((v) => v.details),
-    );
-    for (const v of valid) {
-      const at = v.details.expiredTimestamp?.getTime();
-      if (at !== undefined && (earliestExpiryMs === null || at < earliestExpiryMs)) earliestExpiryMs = at;
-    }
-    created.forEach((p, i) => results.push({ n: valid[i].rowNumber, status: 'success', error: null, serial: p.serialNumber, key: p.passApiKey }));
-    await recordRowResults(trx, 'distribution', requestId, results);
-  });
-  return { ...(await batchProgress(db, 'distribution', requestId)), earliestExpiryMs };
-}
-
-const SUCCESS_COLUMNS = [
-  'customFieldData', 'externalReferenceID', 'payload', 'passDownloadLink', 'serialNumber', 'deliveryMethod', 'deliveryAddress',
-  'deliverySalutation', 'deliveryName', 'deliveryTemplate', 'beacons', 'locations', 'expiredTimestamp', 'passApiKey',
-];
-const FAILURE_COLUMNS = [
-  'dynamicFieldData', 'externalReferenceID', 'payload', 'deliveryMethod', 'deliveryAddress', 'deliverySalutation', 'deliveryName',
-  'deliveryTemplate', 'beacons', 'locations', 'expiredTimestamp', 'error',
-];
+/** Seed 003's FailureListItem of each rejected row, echoing what could be read from it (toFailureListItem). */
+const FAILURE_CSV_SQL = `
+  SELECT CASE WHEN jsonb_typeof(r.raw->'dynamicFields') = 'object' THEN (r.raw->'dynamicFields')::text END AS "dynamicFieldData",
+         ${rawText('externalReferenceID')} AS "externalReferenceID",
+         ${sqlSafeText(`CASE WHEN jsonb_typeof(r.raw->'payload') = 'string' THEN r.raw->>'payload' END`)} AS payload,
+         coalesce(nullif(${rawText('deliveryMethod')}, ''), 'None') AS "deliveryMethod",
+         ${rawText('deliveryAddress')} AS "deliveryAddress", ${rawText('deliverySalutation')} AS "deliverySalutation",
+         ${rawText('deliveryName')} AS "deliveryName", ${rawText('deliveryTemplate')} AS "deliveryTemplate",
+         ${rawList('beacons')} AS beacons, ${rawList('locations')} AS locations, NULL AS "expiredTimestamp", ${sqlSafeText('r.error')} AS error
+    FROM distribution_rows r WHERE r.request_id = ? AND r.status = 'failure' ORDER BY r.row_number`;
 
 /**
  * Ends a batch: success and failure CSVs (the seed's SuccessListItem / FailureListItem fields),
- * the request completed, and the organisation's callback recorded (or an outbox email).
+ * streamed out of PostgreSQL with COPY into gzip, the request completed, and the organisation's
+ * callback recorded (or an outbox email).
  */
 export async function finalizeDistribution(db: Db, links: PassLinks, files: FileStore, requestId: string): Promise<{ callbackId: string | null }> {
   return completeBatch(db, files, 'distribution', requestId, async () => ({
-    success: await writeCsvGzip(
-      SUCCESS_COLUMNS,
-      rowPages(
-        db,
-        'distribution',
-        requestId,
-        'success',
-        (r) =>
-          toSuccessListItem({
-            details: {
-              externalReferenceID: r.external_reference_id,
-              payload: r.payload,
-              dynamicFields: r.dynamic_field_data,
-              deliveryMethod: r.delivery_method,
-              deliveryAddress: r.delivery_address,
-              deliverySalutation: r.delivery_salutation,
-              deliveryName: r.delivery_name,
-              deliveryTemplate: r.delivery_template,
-              beacons: r.beacons,
-              locations: r.locations,
-              expiredTimestamp: r.expired_timestamp,
-            },
-            serialNumber: r.serial_number,
-            passApiKey: r.pass_api_key,
-            passDownloadLink: links.downloadLink(r.pass_api_key),
-          }),
-        async (rows) => {
-          const passes = new Map((await db('passes').whereIn('serial_number', rows.map((r) => r.serial_number))).map((p: any) => [p.serial_number, p]));
-          return rows.map((r) => ({ ...passes.get(r.serial_number), serial_number: r.serial_number, pass_api_key: r.pass_api_key }));
-        },
-      ),
-    ),
-    failure: await writeCsvGzip(FAILURE_COLUMNS, rowPages(db, 'distribution', requestId, 'failure', (r) => toFailureListItem(r.raw, r.error))),
+    success: await copyCsvGzip(db, SUCCESS_CSV_SQL, [links.downloadLink(''), requestId]),
+    failure: await copyCsvGzip(db, FAILURE_CSV_SQL, [requestId]),
   }));
 }
 

@@ -2,7 +2,7 @@ import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, 
 import type { DistributionActivities } from './activities';
 import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
-import { CHUNK_ACTIVITY, FINISH_ACTIVITY, progressQuery, runChunks } from '../chunks';
+import { CHUNK_ACTIVITY, FINISH_ACTIVITY, progressQuery, runParallelChunks } from '../chunks';
 import { expiryScheduledSignal, expirySchedulerId } from '../passExpiry/defs';
 import { deliverNotifications, startNotificationDelivery, type DeliveryResult } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
@@ -16,23 +16,31 @@ export interface BatchDistributionInput {
   organisationId: string;
   /** Rows per chunk activity (one transaction each). */
   chunkSize?: number;
-  /** Carried across continue-as-new so `progress` never reads zero. */
+  /** Chunks of this batch in flight at once, on whichever workers poll. */
+  concurrency?: number;
+  /** Carried across continue-as-new so `progress` never reads zero, with the next chunk's first row. */
   progress?: BatchProgress;
+  nextRow?: number;
 }
 
 export const DEFAULT_CHUNK_SIZE = 5000;
+export const DEFAULT_CHUNK_CONCURRENCY = 4;
 
 /**
- * A batch distribution: chunks of staged rows until none is pending, then result files and the
- * organisation's callback. Only IDs and counts pass through history, and the workflow continues
- * as new when the history grows, so a batch of any size fits Temporal's limits.
+ * A batch distribution: chunks of staged rows (several at once, on any worker), then result files
+ * and the organisation's callback. Only IDs and counts pass through history, and the workflow
+ * continues as new when the history grows, so a batch of any size fits Temporal's limits.
  */
 export async function batchDistribution(input: BatchDistributionInput): Promise<BatchProgress & { callback: string; delivery: DeliveryResult }> {
   let earliestSignalled = Infinity;
-  const progress = await runChunks(
-    input.progress,
-    async () => {
-      const { earliestExpiryMs, ...p } = await processDistributionChunk(input.requestId, input.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const size = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const progress = await runParallelChunks({
+    size,
+    concurrency: input.concurrency ?? DEFAULT_CHUNK_CONCURRENCY,
+    progress: input.progress,
+    nextRow: input.nextRow,
+    chunk: async (firstRow) => {
+      const { earliestExpiryMs, ...p } = await processDistributionChunk(input.requestId, firstRow, size);
       // Passes with an expiredTimestamp: tell the expiry scheduler when they are due earlier than it knows.
       if (earliestExpiryMs !== null && earliestExpiryMs < earliestSignalled) {
         earliestSignalled = earliestExpiryMs;
@@ -42,8 +50,8 @@ export async function batchDistribution(input: BatchDistributionInput): Promise<
       }
       return p;
     },
-    (p) => continueAsNew<typeof batchDistribution>({ ...input, progress: p }),
-  );
+    restart: (p, nextRow) => continueAsNew<typeof batchDistribution>({ ...input, progress: p, nextRow }),
+  });
   const { callbackId } = await finalizeDistribution(input.requestId);
   await startNotificationDelivery(dispatchKeys.results('distribution', input.requestId));
   const callback = callbackId ? await deliverCallbackWithRetries(callbackId) : 'none';

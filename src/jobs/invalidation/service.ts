@@ -4,8 +4,8 @@ import type { Db } from '../../db/knex';
 import { keysetPage, KeysetCursor } from '../../db/pagination';
 import { invalidationRefusal } from '../../domain/invalidation';
 import { recordAudit } from '../../services/audit';
-import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, recordRowResults, resultLinks, RowResult, rowPages, stageRows, stageSubmission, StagedRow } from '../../services/batchRequests';
-import { writeCsvGzip } from '../../services/csvFiles';
+import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, recordRowResults, resultLinks, RowResult, stageRows, stageSubmission, StagedRow } from '../../services/batchRequests';
+import { copyCsvGzip, sqlIsoTime, sqlSafeText } from '../../services/csvFiles';
 import { DomainError } from '../../services/errors';
 import type { FileStore } from '../../services/files';
 import { expirePassesNow } from '../passExpiry/service';
@@ -121,8 +121,19 @@ export async function finalizeInvalidation(db: Db, files: FileStore, requestId: 
     'invalidation',
     requestId,
     async () => ({
-      success: await writeCsvGzip(['serialNumber', 'expiryTime'], rowPages(db, 'invalidation', requestId, scheduled ? 'scheduled' : 'success', (r) => ({ serialNumber: r.serial_number, expiryTime: request.expiry_time }))),
-      failure: await writeCsvGzip(['serialNumber', 'error'], rowPages(db, 'invalidation', requestId, 'failure', (r) => ({ serialNumber: r.serial_number ?? r.raw.serialNumber ?? '', error: r.error }))),
+      success: await copyCsvGzip(
+        db,
+        `SELECT ${sqlSafeText('r.serial_number')} AS "serialNumber", ${sqlIsoTime('q.expiry_time')} AS "expiryTime"
+           FROM invalidation_rows r JOIN invalidation_requests q ON q.id = r.request_id
+          WHERE r.request_id = ? AND r.status = ? ORDER BY r.row_number`,
+        [requestId, scheduled ? 'scheduled' : 'success'],
+      ),
+      failure: await copyCsvGzip(
+        db,
+        `SELECT ${sqlSafeText(`coalesce(r.serial_number, r.raw->>'serialNumber', '')`)} AS "serialNumber", ${sqlSafeText('r.error')} AS error
+           FROM invalidation_rows r WHERE r.request_id = ? AND r.status = 'failure' ORDER BY r.row_number`,
+        [requestId],
+      ),
     }),
     scheduled ? 'Scheduled' : 'Complete',
   );

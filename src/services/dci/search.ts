@@ -42,6 +42,16 @@ function matching(db: Db | Knex.Transaction, registry: RegistryKey, parsed: Pars
   return db('registry_records').where({ registry }).whereRaw(where.sql, where.bindings as Knex.RawBinding[]);
 }
 
+/** The IDs of one page of matches, each with the total count (what searchPage runs first; EXPLAIN-able). */
+export function pageQuery(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number) {
+  const order = orderBySql(parsed.sort);
+  return matching(db, registry, parsed)
+    .select('id', db.raw('count(*) OVER () AS total'))
+    .orderByRaw(order.sql, order.bindings as Knex.RawBinding[])
+    .limit(pageSize)
+    .offset((pageNumber - 1) * pageSize);
+}
+
 export interface SearchPage {
   total: number;
   records: Record<string, unknown>[];
@@ -52,12 +62,7 @@ export interface SearchPage {
  * that numbers the matches (IDs and sort keys only), then the page's records by ID.
  */
 export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Promise<SearchPage> {
-  const order = orderBySql(parsed.sort);
-  const page: { id: string; total: string }[] = await matching(db, registry, parsed)
-    .select('id', db.raw('count(*) OVER () AS total'))
-    .orderByRaw(order.sql, order.bindings as Knex.RawBinding[])
-    .limit(pageSize)
-    .offset((pageNumber - 1) * pageSize);
+  const page: { id: string; total: string }[] = await pageQuery(db, registry, parsed, pageSize, pageNumber);
   if (page.length === 0) {
     // Past the last page (or nothing matches): the total still has to be counted.
     const row = await matching(db, registry, parsed).count<{ count: string }[]>({ count: '*' }).first();

@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+
+/** One plan node: its type and, for index scans, the index. */
+export interface PlanNode {
+  type: string;
+  index?: string;
+}
+
+/**
+ * The plan PostgreSQL chooses for a query (EXPLAIN, bindings inlined as the custom plan of a
+ * one-off parameterised query sees them), flattened to its node types in tree order.
+ */
+export async function explainNodes(db: Knex | Knex.Transaction, query: Knex.QueryBuilder | Knex.Raw): Promise<PlanNode[]> {
+  const result = await db.raw(`EXPLAIN (FORMAT JSON) ${query.toQuery()}`);
+  const nodes: PlanNode[] = [];
+  const walk = (plan: any) => {
+    nodes.push({ type: plan['Node Type'], ...(plan['Index Name'] ? { index: plan['Index Name'] } : {}) });
+    for (const child of plan.Plans ?? []) walk(child);
+  };
+  walk(result.rows[0]['QUERY PLAN'][0].Plan);
+  return nodes;
+}
+
+export const describePlan = (nodes: PlanNode[]) => nodes.map((n) => (n.index ? `${n.type}(${n.index})` : n.type)).join(' > ');
