@@ -13,10 +13,12 @@ const progress = (processed: number, total: number, failure = 0): BatchProgress 
  */
 describe('workflows with stub activities (time-skipping)', () => {
   let t: WorkflowTestEnv;
-  beforeAll(async () => {
+  // A server per test: a child a workflow abandoned (notification delivery) would otherwise keep
+  // the next test's clock from skipping.
+  beforeEach(async () => {
     t = await startWorkflowTestEnv();
   });
-  afterAll(() => t?.teardown());
+  afterEach(() => t?.teardown());
 
   it('batchDistribution: the first chunk alone, the others in parallel, then results, notifications and the callback', async () => {
     const log: string[] = [];
