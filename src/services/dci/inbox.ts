@@ -10,7 +10,7 @@ import { decryptMessage, EncryptionError } from './encryption';
 import { DciKeyError, dciKeys } from './keys';
 import { DCI_VERSION, ErrorCode } from './messages';
 import { getSender, senderEncryptionKey, senderKeyLookup } from './senders';
-import { envelopeDigest, verifyEnvelope } from './signature';
+import { CLOCK_SKEW_SECONDS, envelopeDigest, SIGNATURE_TTL_SECONDS, verifyEnvelope } from './signature';
 
 /**
  * Receiving a DCI request: envelope and header checks, signature (against the sender's registered
@@ -95,6 +95,22 @@ export interface Received<A extends DciAction = DciAction> {
 /** The first broken rules of a message part, fields in the standard's JSON-path style. */
 const zodMessage = (root: string, error: z.ZodError) => invalid(error, root, { style: 'brackets', limit: 5 }).message;
 
+/**
+ * header.message_ts must be recent: no older than a signature may live (plus clock skew), and not
+ * ahead of our clock by more than the skew. Replays of old captures stop here.
+ */
+function checkMessageTimestamp(messageTs: string, nowMs = Date.now()): void {
+  const at = Date.parse(messageTs);
+  const oldest = nowMs - (SIGNATURE_TTL_SECONDS + CLOCK_SKEW_SECONDS) * 1000;
+  const newest = nowMs + CLOCK_SKEW_SECONDS * 1000;
+  if (at < oldest || at > newest) {
+    throw new DciRejection(
+      'err.request.bad',
+      `rjct.message_ts.invalid: header.message_ts ${messageTs} is outside the accepted window (at most ${SIGNATURE_TTL_SECONDS + CLOCK_SKEW_SECONDS} s old, ${CLOCK_SKEW_SECONDS} s ahead)`,
+    );
+  }
+}
+
 export async function receive<A extends DciAction>(deps: Deps, registry: RegistryKey, action: A, body: unknown, opts: { callback: boolean }): Promise<Received<A>> {
   const envelope = body as { signature?: unknown; header?: unknown; message?: unknown };
   if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) throw new DciRejection('err.request.bad', 'body must be a JSON object {signature, header, message}');
@@ -115,6 +131,7 @@ export async function receive<A extends DciAction>(deps: Deps, registry: Registr
     throw new DciRejection('err.receiver_id.invalid', `header.receiver_id: this is ${registryId} (the ${REGISTRIES[registry].name})`);
   }
   if (envelope.message === undefined) throw new DciRejection('err.request.bad', 'message: is required');
+  checkMessageTimestamp(h.message_ts);
 
   const verified = await verifyEnvelope(envelope as never, senderKeyLookup(deps.db));
   if (!verified.ok) throw new DciRejection(verified.code, verified.message, 401);
@@ -158,8 +175,9 @@ export async function receive<A extends DciAction>(deps: Deps, registry: Registr
 }
 
 /**
- * Records a received message as a transaction; a resent message (same message_id, same content)
- * finds its transaction again, a reused message_id with other content is refused.
+ * Records a received message as a transaction; a resent async message (same message_id, same
+ * content) finds its transaction again, a resent sync message or a reused message_id with other
+ * content is refused.
  */
 export async function recordTransaction(deps: Deps, r: Received, sync: boolean): Promise<{ correlationId: string; fresh: boolean }> {
   const row = {
@@ -181,6 +199,11 @@ export async function recordTransaction(deps: Deps, r: Received, sync: boolean):
   const existing = await deps.db('dci_transactions').where({ registry: r.registry, sender_id: r.header.sender_id, message_id: r.header.message_id }).first();
   if (existing.digest !== r.digest) {
     throw new DciRejection('err.request.bad', `header.message_id: "${r.header.message_id}" was already used for a different message (rjct.message_id.duplicate)`);
+  }
+  // An async message again is the same transaction (acknowledged again, no second job); a sync one
+  // would run its search again for whoever replays it, so it is refused.
+  if (sync) {
+    throw new DciRejection('err.request.bad', `rjct.message_id.duplicate: header.message_id "${r.header.message_id}" was already received; a sync request is answered once (send a new message_id)`);
   }
   return { correlationId: existing.correlation_id, fresh: false };
 }
