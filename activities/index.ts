@@ -11,6 +11,7 @@ import { createConsumerDeletionActivities } from '../src/jobs/consumerDeletion/a
 import { createAuditReportActivities } from '../src/jobs/auditReports/activities';
 import { createNotificationActivities } from '../src/jobs/notifications/activities';
 import { createWalletPushActivities } from '../src/jobs/walletPushes/activities';
+import { createOrphanedRequestActivities } from '../src/jobs/orphanedRequests/activities';
 
 /**
  * Every activity Steward registers (the worker's entry point), closed over the shared
@@ -31,6 +32,7 @@ export function createActivities(deps: Deps) {
     ...createAuditReportActivities(deps),
     ...createNotificationActivities(deps),
     ...createWalletPushActivities(deps),
+    ...createOrphanedRequestActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

@@ -7,6 +7,7 @@ import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
 import walletBench from './wallet';
+import dciSubscriptions from './dciSubscriptions';
 
 type Bench = () => Promise<void>;
 
@@ -16,6 +17,7 @@ const BENCHES: Record<string, Bench> = {
   registry: registryBench,
   wallet: walletBench,
   api,
+  'dci-subscriptions': dciSubscriptions,
 };
 
 async function main(): Promise<void> {

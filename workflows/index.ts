@@ -16,3 +16,4 @@ export { consumerDeletion, consumerOperationsCleanup } from '../src/jobs/consume
 export { auditLogReport } from '../src/jobs/auditReports/workflow';
 export { notificationDelivery } from '../src/jobs/notifications/workflow';
 export { walletPushes } from '../src/jobs/walletPushes/workflow';
+export { orphanedRequestSweep } from '../src/jobs/orphanedRequests/workflow';
