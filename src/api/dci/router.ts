@@ -11,6 +11,7 @@ import { createRecord, getRecord, updateRecord } from '../../services/dci/record
 import { syncSearch } from '../../services/dci/searchRequests';
 import { syncTxnStatus } from '../../services/dci/txnStatus';
 import { requireAdminToken } from './adminAuth';
+import type { TooManyResponder } from '../http/rateLimits';
 
 /**
  * The DCI registries over HTTP: each registry's endpoints under /dci/<dr|fr>/registry/..., Steward's
@@ -57,6 +58,11 @@ function endpoint(handler: Handler, registries: readonly RegistryKey[] = ['dr', 
 const asyncAction = (deps: Deps, action: DciAction): Handler => async (registry, body) => {
   const received = await receive(deps, registry, action, body, { callback: true });
   return { status: 200, body: ack('ACK', await acceptAsync(deps, received)) };
+};
+
+/** A rate-limit refusal as the standard's ERR acknowledgement. */
+export const dciTooMany: TooManyResponder = (res, message) => {
+  res.json(ack('ERR', undefined, { code: 'err.request.too_many_requests', message }));
 };
 
 export function dciRouter(deps: Deps): express.Router {
