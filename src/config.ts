@@ -54,6 +54,10 @@ const tree = z.object({
     audience: env('JWT_AUDIENCE', z.string().default('steward-api')),
   }),
   callbackAllowPrivate: env('CALLBACK_ALLOW_PRIVATE', bool),
+  graphql: z.object({
+    /** Schema introspection on /query; unset: on, except with NODE_ENV=production. */
+    introspection: env('GRAPHQL_INTROSPECTION', z.enum(['true', 'false', '1', '0']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'))),
+  }),
   /** 32-byte key (base64) encrypting passApiKey / pass download details. */
   passLinkKey: env('PASS_LINK_KEY', z.string().min(32).optional()),
   metrics: z.object({

@@ -5,7 +5,7 @@ import type { Deps } from '../deps';
 import { logger } from '../logger';
 import { PassLinks } from '../services/passLinks';
 import { dciRouter } from './dci/router';
-import { graphqlHandler } from './graphql/handler';
+import { graphqlHandler, refuseBatches } from './graphql/handler';
 import { claimGraphqlHandler } from './graphql/claimHandler';
 import { requireUser } from './http/auth';
 import { fileDownloads } from './http/files';
@@ -78,11 +78,12 @@ export function createApp(deps: Deps): express.Express {
     graphqlMultipart,
     express.json({ limit: '40mb' }),
     labelGraphqlOperation,
+    refuseBatches,
     graphqlHandler(deps),
   );
   app.get('/files/:id', requireUser(deps), fileDownloads(deps));
   // The issuee's claim (seed 000): no organisation token, the claim token authorises; room for a photo.
-  app.use('/claim/query', express.json({ limit: '4mb' }), claimGraphqlHandler(deps));
+  app.use('/claim/query', express.json({ limit: '4mb' }), refuseBatches, claimGraphqlHandler(deps));
   // DCI registries (seed 002/004): messages carry their own signatures; no organisation token.
   app.use(dciRouter(deps));
 

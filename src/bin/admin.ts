@@ -7,6 +7,7 @@ import { listCallbacks, retryCallback } from '../services/callbacks/operations';
 import { parseMonthKey } from '../domain/reportingPeriod';
 import { startInvoicingRun } from '../temporal/schedules';
 import { DCI_COMMANDS } from './adminDci';
+import { NOTIFICATION_COMMANDS } from './adminNotifications';
 import { createOAuthClient } from '../services/consumers/oauthClients';
 import { createAccount, createCard, createDigitalCard, createIssuer, registerConsumer } from '../services/consumers/registry';
 import { consumerIdSchema, issuerIdSchema } from '../services/consumers/schemas';
@@ -29,10 +30,11 @@ const range = z
   })
   .refine((r) => r.end >= r.start, 'end must not be below start');
 
-function printOrg(org: { id: string; name: string; callback_url: string | null; webhook_secret: string; price_per_pass: number }) {
+function printOrg(org: { id: string; name: string; callback_url: string | null; webhook_secret: string; price_per_pass: number; results_email?: boolean }) {
   console.log(`  id:             ${org.id}`);
   console.log(`  name:           ${org.name}`);
-  console.log(`  callback URL:   ${org.callback_url ?? '(none: results are recorded and emailed via the outbox)'}`);
+  console.log(`  callback URL:   ${org.callback_url ?? '(none)'}`);
+  console.log(`  results email:  ${org.results_email === false ? 'off' : 'on (users with Owner, Admin, Pass-Issuer or Api-Dev roles, and the job issuer)'}`);
   console.log(`  price per pass: ${org.price_per_pass}`);
   console.log(`  webhook secret: ${org.webhook_secret}   (verify callbacks with Standard Webhooks)`);
 }
@@ -46,16 +48,22 @@ const COMMANDS: Command[] = [
     console.log(`Created organisation ${org.id}:`);
     printOrg(org);
   }),
-  command('org update --id <id> [--name <name>] [--callback-url <url>|--no-callback-url] [--price-per-pass <n>]', 'changes an organisation', {
+  command('org update --id <id> [--name <name>] [--callback-url <url>|--no-callback-url] [--price-per-pass <n>] [--results-email on|off]', 'changes an organisation', {
     id: orgIdSchema,
     name: z.string().trim().min(1).optional(),
     'callback-url': callbackUrlSchema.optional(),
     'no-callback-url': z.boolean().optional(),
     'price-per-pass': count.optional(),
+    'results-email': z.enum(['on', 'off'], { error: 'must be on or off' }).optional(),
   }, async (f, config) => {
     if (f['callback-url'] && f['no-callback-url']) throw new UsageError('--callback-url and --no-callback-url exclude each other');
     const org = await withDb(config, (db) =>
-      updateOrganisation(db, f.id, { name: f.name, callbackUrl: f['no-callback-url'] ? null : f['callback-url'], pricePerPass: f['price-per-pass'] }),
+      updateOrganisation(db, f.id, {
+        name: f.name,
+        callbackUrl: f['no-callback-url'] ? null : f['callback-url'],
+        pricePerPass: f['price-per-pass'],
+        resultsEmail: f['results-email'] === undefined ? undefined : f['results-email'] === 'on',
+      }),
     );
     if (!org) throw new UsageError(`--id: no organisation "${f.id}"`);
     console.log(`Updated organisation ${org.id}:`);
@@ -165,6 +173,7 @@ const COMMANDS: Command[] = [
     console.log(`Created digital card ${d.id}: card ${f.card} is pass ${f.serial}`);
   }),
   ...DCI_COMMANDS,
+  ...NOTIFICATION_COMMANDS,
 ];
 
 const HELP = helpText(

@@ -7,9 +7,9 @@ import type { PreparedMessage, SendOutcome, Transport } from './transports';
 
 /**
  * Delivers the due messages of one dispatch key, a chunk at a time: rows are leased to the run,
- * rendered, sent with bounded concurrency over the channel's (pooled) transport, and each result
- * written as soon as it is known (so a crash re-sends at most the messages in flight, with the
- * same Message-ID / idempotency key). A refused message is retried with exponential backoff
+ * rendered, sent with bounded concurrency over the channel's (pooled) transport, and the results
+ * written in small batches as they come (so a crash re-sends at most the messages in flight or
+ * not yet written, with the same Message-ID / idempotency key). A refused message is retried with exponential backoff
  * (1 s doubling, at most 1 h apart) until accepted, refused for good, or given up.
  */
 
@@ -123,36 +123,99 @@ async function prepare(ctx: DeliveryContext, cache: TemplateCache, row: OutboxRo
   return { ok: true, message: { messageId: row.message_id ?? row.id, recipient: row.recipient, subject: row.subject, text, html }, store: null };
 }
 
-async function record(db: Db, row: OutboxRow, started: Date, outcome: SendOutcome, store: Rendered | null) {
+interface Outcome {
+  id: string;
+  status: 'sent' | 'pending' | 'failed';
+  attempts: number;
+  last_error: string | null;
+  provider_message_id: string | null;
+  next_attempt_at: string | null;
+  rendered: boolean;
+  subject: string | null;
+  body: string | null;
+  html_body: string | null;
+  started_at: string;
+  duration_ms: number;
+}
+
+/** The row's next state after an attempt: sent, pending again after a backoff, or failed for good. */
+function outcomeOf(row: OutboxRow, started: Date, result: SendOutcome, store: Rendered | null): Outcome {
   const attempt = row.attempts + 1;
-  const giveUp = !outcome.ok && outcome.retryable && (attempt >= MAX_ATTEMPTS || Date.now() - new Date(row.created_at).getTime() >= GIVE_UP_AFTER_MS);
-  const status = outcome.ok ? 'sent' : outcome.retryable && !giveUp ? 'pending' : 'failed';
-  const error = outcome.ok ? null : giveUp ? `gave up after ${attempt} attempts: ${outcome.error}` : outcome.error;
+  const giveUp = !result.ok && result.retryable && (attempt >= MAX_ATTEMPTS || Date.now() - new Date(row.created_at).getTime() >= GIVE_UP_AFTER_MS);
+  const status = result.ok ? 'sent' : result.retryable && !giveUp ? 'pending' : 'failed';
+  return {
+    id: row.id,
+    status,
+    attempts: attempt,
+    last_error: result.ok ? null : giveUp ? `gave up after ${attempt} attempts: ${result.error}` : result.error,
+    provider_message_id: result.ok ? result.providerMessageId : null,
+    next_attempt_at: status === 'pending' ? new Date(Date.now() + backoffMs(attempt)).toISOString() : null,
+    rendered: !!store,
+    subject: store?.subject ?? null,
+    body: store?.body ?? null,
+    html_body: store?.html_body ?? null,
+    started_at: started.toISOString(),
+    duration_ms: Date.now() - started.getTime(),
+  };
+}
+
+/**
+ * Writes attempt results in small batches (one UPDATE and one INSERT per batch), so the database is
+ * not the bottleneck of a 100,000-email batch. A crash loses at most the unwritten batch: those
+ * messages are sent again with the same Message-ID / idempotency key. A row erased meanwhile
+ * (GDPR forget) never gets its rendered content or an error quoting its address written back.
+ */
+class OutcomeWriter {
+  private buffer: Outcome[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly db: Db, private readonly batch = 50, private readonly maxDelayMs = 250) {}
+
+  async add(o: Outcome): Promise<void> {
+    this.buffer.push(o);
+    if (this.buffer.length >= this.batch) await this.flush();
+    else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.maxDelayMs);
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const items = this.buffer;
+    this.buffer = [];
+    this.flushing = this.flushing.then(() => (items.length ? write(this.db, items) : undefined));
+    return this.flushing;
+  }
+}
+
+async function write(db: Db, items: Outcome[]): Promise<void> {
+  const json = JSON.stringify(items);
   await db.transaction(async (trx) => {
-    await trx('notification_outbox')
-      .where({ id: row.id })
-      .update({
-        status,
-        attempts: attempt,
-        last_error: error,
-        updated_at: trx.fn.now(),
-        lease_owner: null,
-        lease_until: null,
-        ...(outcome.ok ? { sent_at: trx.fn.now(), provider_message_id: outcome.providerMessageId, secret_params: null } : {}),
-        ...(status === 'failed' ? { secret_params: null } : {}),
-        ...(status === 'pending' ? { next_attempt_at: new Date(Date.now() + backoffMs(attempt)) } : {}),
-        ...(store ?? {}),
-      });
-    await trx('notification_attempts').insert({
-      outbox_id: row.id,
-      attempt,
-      started_at: started,
-      duration_ms: Date.now() - started.getTime(),
-      outcome: status === 'pending' ? 'retry' : status,
-      error,
-    });
+    await trx.raw(
+      `UPDATE notification_outbox o SET
+          status = v.status, attempts = v.attempts, updated_at = now(), lease_owner = NULL, lease_until = NULL,
+          last_error = CASE WHEN o.recipient = '' THEN NULL ELSE v.last_error END,
+          sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE o.sent_at END,
+          provider_message_id = COALESCE(v.provider_message_id, o.provider_message_id),
+          secret_params = CASE WHEN v.status = 'pending' THEN o.secret_params ELSE NULL END,
+          next_attempt_at = COALESCE(v.next_attempt_at, o.next_attempt_at),
+          subject = CASE WHEN v.rendered AND o.recipient <> '' THEN v.subject ELSE o.subject END,
+          body = CASE WHEN v.rendered AND o.recipient <> '' THEN v.body ELSE o.body END,
+          html_body = CASE WHEN v.rendered AND o.recipient <> '' THEN v.html_body ELSE o.html_body END
+        FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, attempts int, last_error text, provider_message_id text,
+             next_attempt_at timestamptz, rendered boolean, subject text, body text, html_body text)
+       WHERE o.id = v.id`,
+      [json],
+    );
+    await trx.raw(
+      `INSERT INTO notification_attempts (outbox_id, attempt, started_at, duration_ms, outcome, error)
+       SELECT v.id, v.attempts, v.started_at, v.duration_ms, CASE v.status WHEN 'pending' THEN 'retry' ELSE v.status END,
+              CASE WHEN o.recipient = '' THEN NULL ELSE v.last_error END
+         FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, attempts int, started_at timestamptz, duration_ms int, status text, last_error text)
+         JOIN notification_outbox o ON o.id = v.id`,
+      [json],
+    );
   });
-  return status;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
@@ -174,6 +237,7 @@ export async function deliverChunk(
   const rows = await claim(ctx.db, dispatchKey, owner, opts.chunkSize);
   const cache: TemplateCache = new Map();
   const counts = { sent: 0, failed: 0, retrying: 0, unconfigured: 0 };
+  const writer = new OutcomeWriter(ctx.db);
   await eachLimited(rows, opts.concurrency, async (row) => {
     const transport = ctx.channels[row.channel];
     if (!transport) {
@@ -190,13 +254,15 @@ export async function deliverChunk(
     const started = new Date();
     // Erased (GDPR forget) before it was sent: nobody to send it to, ever.
     const p: Prepared = row.recipient ? await prepare(ctx, cache, row) : { ok: false, error: 'recipient erased before delivery' };
-    const outcome = p.ok ? await transport.send(p.message) : ({ ok: false, retryable: false, error: p.error } as const);
-    const status = await record(ctx.db, row, started, outcome, p.ok ? p.store : null);
-    if (status === 'sent') counts.sent++;
-    else if (status === 'failed') counts.failed++;
+    const result = p.ok ? await transport.send(p.message) : ({ ok: false, retryable: false, error: p.error } as const);
+    const outcome = outcomeOf(row, started, result, p.ok ? p.store : null);
+    if (outcome.status === 'sent') counts.sent++;
+    else if (outcome.status === 'failed') counts.failed++;
     else counts.retrying++;
+    await writer.add(outcome);
     opts.heartbeat?.();
   });
+  await writer.flush();
   const { nextDue, blocked, ...totals } = await deliveryTotals(ctx.db, dispatchKey);
   return {
     claimed: rows.length,

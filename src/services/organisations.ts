@@ -17,6 +17,8 @@ export interface Organisation {
   callback_url: string | null;
   webhook_secret: string;
   price_per_pass: number;
+  /** Batch results emailed to the organisation's users (on by default). */
+  results_email: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -45,12 +47,13 @@ export async function createOrganisation(
 export async function updateOrganisation(
   db: Db,
   id: string,
-  changes: { name?: string; callbackUrl?: string | null; pricePerPass?: number },
+  changes: { name?: string; callbackUrl?: string | null; pricePerPass?: number; resultsEmail?: boolean },
 ): Promise<Organisation | undefined> {
   const patch: Record<string, unknown> = { updated_at: db.fn.now() };
   if (changes.name !== undefined) patch.name = changes.name;
   if (changes.callbackUrl !== undefined) patch.callback_url = changes.callbackUrl;
   if (changes.pricePerPass !== undefined) patch.price_per_pass = changes.pricePerPass;
+  if (changes.resultsEmail !== undefined) patch.results_email = changes.resultsEmail;
   const [org] = await db('organisations').where({ id }).update(patch).returning('*');
   return org;
 }

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps';
 import { FileStore } from '../../services/files';
 import { PassLinks } from '../../services/passLinks';
 import type { GraphQLContext } from './context';
+import { limitedParse, limitRules } from './limits';
 import { markUnavailable, withUnavailableStatus } from './unavailable';
 import { asyncIssuanceResolvers } from './resolvers/asyncIssuance';
 import { buildExecutableSchema } from './schema';
@@ -50,7 +51,9 @@ export function claimGraphqlHandler(deps: Deps): RequestHandler {
   return withUnavailableStatus(createHandler<GraphQLContext>({
     schema,
     onOperation: markUnavailable,
-    validationRules: (_req, _args, specified) => [...specified, onlyClaimMutations],
+    parse: limitedParse,
+    // The issuee needs no introspection: the claim endpoint never offers it.
+    validationRules: (_req, _args, specified) => [...specified, onlyClaimMutations, ...limitRules(false)],
     context: (req): GraphQLContext => ({
       // No organisation user here; the validation rule admits only resolvers that never read one.
       principal: undefined as unknown as Principal,

@@ -188,7 +188,8 @@ export const REGISTRIES: Record<RegistryKey, RegistryDef> = {
     searchEventType: 'spdci-common:RegistryEventType:DisabledPerson',
     identifierPath: 'personal_details.identifier',
     idTypes: { types: ['UIN', 'NationalID', 'DRN'], match: 'value-only', path: 'personal_details.identifier' },
-    pathAliases: {},
+    // The standard's look-up example queries `member.member_identifier`: the person's identifier.
+    pathAliases: { 'member.member_identifier': 'personal_details.identifier' },
     recordsShape: 'object',
     sample: DR_SAMPLE,
     catalogue: catalogueOf('dr', DR_SAMPLE),

@@ -18,6 +18,9 @@ export interface EncryptedMessage {
 
 export class EncryptionError extends Error {}
 
+export const KEY_MANAGEMENT_ALGORITHMS = ['ECDH-ES+A256KW', 'RSA-OAEP-256'];
+export const CONTENT_ENCRYPTION_ALGORITHMS = ['A256GCM'];
+
 export function isEncryptedMessage(v: unknown): v is EncryptedMessage {
   const m = v as EncryptedMessage;
   return (
@@ -40,7 +43,8 @@ export async function decryptMessage(jwe: unknown, privateKey: crypto.KeyObject,
   if (jwe.header.kid !== kid) throw new EncryptionError(`message.header.kid: "${jwe.header.kid}" is not this registry's encryption key (${kid}; see /.well-known/jwks.json)`);
   let plaintext: Uint8Array;
   try {
-    ({ plaintext } = await flattenedDecrypt(jwe as never, privateKey));
+    // Pinned: only the algorithms Steward documents, never whatever a sender's header names.
+    ({ plaintext } = await flattenedDecrypt(jwe as never, privateKey, { keyManagementAlgorithms: KEY_MANAGEMENT_ALGORITHMS, contentEncryptionAlgorithms: CONTENT_ENCRYPTION_ALGORITHMS }));
   } catch (err) {
     throw new EncryptionError(`message could not be decrypted: ${(err as Error).message}`);
   }

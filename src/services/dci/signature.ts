@@ -11,8 +11,9 @@ import crypto from 'node:crypto';
  *                    created="<unix s>", expires="<unix s>", headers="(created) (expires) digest", signature="<sig>"
  *
  * Canonical JSON: object keys sorted (by UTF-16 code units) at every level, no whitespace, values
- * as JSON.stringify writes them. Messages live 300 s; a verifier rejects one whose expiry has passed
- * or whose creation lies more than 60 s in the future.
+ * as JSON.stringify writes them. Messages live 300 s; a verifier rejects one whose expiry has passed,
+ * whose creation lies more than 60 s in the future, or whose lifetime (expires - created) is longer
+ * than 300 s (else a capture signed to live for years could be replayed for years).
  */
 export const SIGNATURE_TTL_SECONDS = 300;
 export const CLOCK_SKEW_SECONDS = 60;
@@ -107,6 +108,9 @@ export async function verifyEnvelope(
   if (kidAlg && kidAlg.toLowerCase() !== 'ed25519') return fail('err.signature.invalid', `kidId algorithm "${kidAlg}" is not supported; use ed25519`);
   const now = Math.floor(nowMs / 1000);
   if (f.expires <= f.created) return fail('err.signature.invalid', 'expires must be after created');
+  if (f.expires - f.created > SIGNATURE_TTL_SECONDS) {
+    return fail('err.signature.invalid', `signature lifetime (expires - created = ${f.expires - f.created} s) exceeds the maximum of ${SIGNATURE_TTL_SECONDS} s`);
+  }
   if (now > f.expires) return fail('err.signature.invalid', `signature expired at ${new Date(f.expires * 1000).toISOString()}`);
   if (f.created > now + CLOCK_SKEW_SECONDS) return fail('err.signature.invalid', 'signature created in the future');
   const key = await lookup(senderId as string, keyId);
