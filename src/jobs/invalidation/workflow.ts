@@ -2,18 +2,12 @@ import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { InvalidationActivities } from './activities';
 import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
-import { runChunks } from '../chunks';
+import { CHUNK_ACTIVITY, FINISH_ACTIVITY, runChunks } from '../chunks';
 import { startNotificationDelivery } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
 
-const { processInvalidationChunk } = proxyActivities<InvalidationActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-const { finalizeInvalidation, expireScheduledInvalidation } = proxyActivities<InvalidationActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { processInvalidationChunk } = proxyActivities<InvalidationActivities>(CHUNK_ACTIVITY);
+const { finalizeInvalidation, expireScheduledInvalidation } = proxyActivities<InvalidationActivities>(FINISH_ACTIVITY);
 
 export interface InvalidationInput {
   requestId: string;
