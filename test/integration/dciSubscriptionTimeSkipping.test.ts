@@ -85,7 +85,8 @@ describe('DCI subscription over 6 months (time skipped)', () => {
     expect(Number(midway!.count)).toBeLessThan(100);
     const result = await (await worker({ sticky: true })).runUntil(handle.result());
     expect(result).toBe('ended');
-    expect(Date.now() - wallStart).toBeLessThan(100_000);
+    // Six months in minutes: the timers were skipped (about a minute alone; more on a shared, loaded machine).
+    expect(Date.now() - wallStart).toBeLessThan(240_000);
 
     // One firing a day (182 days), one notify (the first firing), the rest silent.
     const firings = await deps.db('dci_subscription_firings').where({ code }).orderBy('fired_at');
