@@ -113,7 +113,7 @@ export function renderTemplate(t: DeliveryTemplate, method: 'Email' | 'SMS', par
     t.preheader ? `<div style="display:none;max-height:0;overflow:hidden">${fill(escapeHtml(t.preheader), params, (v) => escapeHtml(v))}</div>` : '',
     image,
     hello ? `<p>${escapeHtml(hello)},</p>` : '',
-    `<p>${asHtml(t.body, params)}</p>`,
+    `<p style="word-break:break-word">${asHtml(t.body, params)}</p>`,
     link ? `<p><a href="${escapeHtml(link)}">Add to wallet</a></p>` : '',
     t.footer ? `<p style="color:#666;font-size:small">${asHtml(t.footer, params)}</p>` : '',
     '</body></html>',
