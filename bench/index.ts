@@ -6,6 +6,7 @@ import api from './api';
 import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
+import notifications from './notifications';
 
 type Bench = () => Promise<void>;
 
@@ -14,6 +15,7 @@ const BENCHES: Record<string, Bench> = {
   invalidation,
   registry: registryBench,
   api,
+  notifications,
 };
 
 async function main(): Promise<void> {
