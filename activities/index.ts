@@ -10,6 +10,7 @@ import { createForgetActivities } from '../src/jobs/forget/activities';
 import { createConsumerDeletionActivities } from '../src/jobs/consumerDeletion/activities';
 import { createAuditReportActivities } from '../src/jobs/auditReports/activities';
 import { createNotificationActivities } from '../src/jobs/notifications/activities';
+import { createOrphanedRequestActivities } from '../src/jobs/orphanedRequests/activities';
 
 /**
  * Every activity Steward registers (the worker's entry point), closed over the shared
@@ -29,6 +30,7 @@ export function createActivities(deps: Deps) {
     ...createConsumerDeletionActivities(deps),
     ...createAuditReportActivities(deps),
     ...createNotificationActivities(deps),
+    ...createOrphanedRequestActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {
       const { rows } = await deps.db.raw('select now() as now');

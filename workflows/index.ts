@@ -15,3 +15,4 @@ export { forgetPass } from '../src/jobs/forget/workflow';
 export { consumerDeletion, consumerOperationsCleanup } from '../src/jobs/consumerDeletion/workflow';
 export { auditLogReport } from '../src/jobs/auditReports/workflow';
 export { notificationDelivery } from '../src/jobs/notifications/workflow';
+export { orphanedRequestSweep } from '../src/jobs/orphanedRequests/workflow';

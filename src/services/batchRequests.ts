@@ -88,6 +88,11 @@ export async function claimPendingRows<Raw>(trx: Knex.Transaction, kind: BatchKi
     .select('row_number', 'raw');
 }
 
+/** The request's workflow has been started (or joined): the orphan sweeper leaves it alone. */
+export async function markWorkflowStarted(db: Db, kind: BatchKind, requestId: string): Promise<void> {
+  await db(TABLES[kind].requests).where({ id: requestId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
+}
+
 /** What a chunk decided for one row: `n` its row number; `key` / `pass` the kind's own result column. */
 export interface RowResult {
   n: number;

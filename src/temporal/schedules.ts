@@ -1,6 +1,7 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import { consumerOperationsCleanup } from '../jobs/consumerDeletion/workflow';
 import { monthlyInvoicing } from '../jobs/invoicing/workflow';
+import { orphanedRequestSweep } from '../jobs/orphanedRequests/workflow';
 
 export interface ScheduleTarget {
   taskQueue: string;
@@ -41,6 +42,20 @@ export function stewardSchedules(target: ScheduleTarget): ScheduleOptions[] {
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
       memo: { owner: 'steward', doc: 'README.md#consumer-deletion-seed-001' },
+    },
+    {
+      scheduleId: `${prefix}-orphaned-requests`,
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: orphanedRequestSweep,
+        workflowId: `${prefix}-orphaned-requests`,
+        taskQueue: target.taskQueue,
+        args: [{}],
+        staticSummary: 'Starts the workflows of staged requests still without one a minute after they were recorded',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      memo: { owner: 'steward', doc: 'README.md#batch-distribution-distributepassbatch-distributepassescsv' },
     },
   ];
 }

@@ -11,11 +11,11 @@ export interface ReceivedRequest {
 
 /**
  * A real HTTP server standing in for an integrator's callback endpoint. `respond` decides each
- * answer (default 200), so tests can script failures; every request is recorded.
+ * answer (default 200; 'hang': never answer), so tests can script failures; every request is recorded.
  */
 export class CallbackReceiver {
   readonly requests: ReceivedRequest[] = [];
-  respond: (req: ReceivedRequest, index: number) => number = () => 200;
+  respond: (req: ReceivedRequest, index: number) => number | 'hang' = () => 200;
   private server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -30,14 +30,16 @@ export class CallbackReceiver {
       };
       this.requests.push(r);
       const status = this.respond(r, this.requests.length - 1);
+      if (status === 'hang') return void (this.waiters = this.waiters.filter((w) => !w()));
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: status < 300 }));
       this.waiters = this.waiters.filter((w) => !w());
     });
   });
   private waiters: (() => boolean)[] = [];
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on `port` (default: any free one) and returns the base URL. */
+  async start(port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 

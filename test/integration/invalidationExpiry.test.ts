@@ -57,7 +57,7 @@ describe('invalidation expiry timers (time-skipping)', () => {
 
   async function invalidateAt(principal: { org: string; email: string; roles: 'Owner'[] }, serials: string[], expiryTime: Date) {
     const r = await invalidateIndividual(deps.db, principal, { serialNumbers: serials, expiryTime });
-    await startInvalidation({ ...deps, temporal: env.client }, principal, r.requestId, expiryTime, false);
+    await startInvalidation({ ...deps, temporal: env.client }, principal.org, r.requestId, expiryTime, false);
     return { ...r, handle: env.client.workflow.getHandle(`invalidation-${principal.org}-${r.requestId}`) };
   }
 

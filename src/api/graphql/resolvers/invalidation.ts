@@ -19,7 +19,7 @@ const invalidationRequestCsv = z.object({ file: z.custom<UploadedFile>((f) => !!
 
 async function submitBatch(deps: Deps, principal: Principal, key: string | undefined, submission: Omit<InvalidationSubmission, 'requestKey'>) {
   const staged = await stageBatchInvalidation(deps.db, principal, { ...submission, requestKey: parseIdempotencyKey(key) });
-  await startInvalidation(deps, principal, staged.requestId, staged.expiryTime, true);
+  await startInvalidation(deps, principal.org, staged.requestId, staged.expiryTime, true);
   const when = staged.expiryTime.getTime() > Date.now() + 60_000 ? `at ${staged.expiryTime.toISOString()}` : 'now';
   return {
     message: staged.created
@@ -44,7 +44,7 @@ export const invalidationResolvers: Resolvers = {
       const req = parseInput(invalidationRequest, input);
       const result = await invalidateIndividual(deps.db, principal, req);
       if (result.scheduled && result.response.successList.length) {
-        await startInvalidation(deps, principal, result.requestId, req.expiryTime!, false);
+        await startInvalidation(deps, principal.org, result.requestId, req.expiryTime!, false);
       }
       return result.response;
     },
