@@ -3,7 +3,7 @@ import type { InvalidationActivities } from './activities';
 import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
 import { runChunks } from '../chunks';
-import { startNotificationDelivery } from '../notifications/workflow';
+import { deliverNotifications } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
 
 const { processInvalidationChunk } = proxyActivities<InvalidationActivities>({
@@ -37,9 +37,11 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
     (p) => continueAsNew<typeof invalidation>({ ...input, progress: p }),
   );
   let callback = 'none';
+  // The results email is delivered alongside the rest (callback, expiry timer) and awaited at the end.
+  let resultsDelivery: Promise<unknown> = Promise.resolve();
   if (input.batch) {
-    const { callbackId } = await finalizeInvalidation(input.requestId, Date.now());
-    await startNotificationDelivery(dispatchKeys.results('invalidation', input.requestId));
+    const { callbackId, resultsEmails } = await finalizeInvalidation(input.requestId, Date.now());
+    if (resultsEmails) resultsDelivery = deliverNotifications(dispatchKeys.results('invalidation', input.requestId));
     if (callbackId) callback = await deliverCallbackWithRetries(callbackId);
   }
   let expired = 0;
@@ -47,5 +49,6 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
     await sleep(input.expiryTimeMs - Date.now());
     ({ expired } = await expireScheduledInvalidation(input.requestId, Date.now()));
   }
+  await resultsDelivery;
   return { ...progress, expired, callback };
 }
