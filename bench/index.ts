@@ -7,6 +7,8 @@ import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
 import notifications from './notifications';
+import walletBench from './wallet';
+import dciSubscriptions from './dciSubscriptions';
 
 type Bench = () => Promise<void>;
 
@@ -14,8 +16,10 @@ const BENCHES: Record<string, Bench> = {
   distribution,
   invalidation,
   registry: registryBench,
+  wallet: walletBench,
   api,
   notifications,
+  'dci-subscriptions': dciSubscriptions,
 };
 
 async function main(): Promise<void> {

@@ -63,7 +63,7 @@ export async function verifyUserToken(keys: JwtKeys, token: string, opts: TokenO
   return claims.data;
 }
 
-function describeJoseError(err: unknown): string {
+export function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'token has expired';
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     return err.reason === 'missing' ? `token claim "${err.claim}" is required` : `token claim "${err.claim}" is invalid: ${err.reason}`;

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { signDciSenderToken } from '../../src/auth/issuerTokens';
 import type { Deps } from '../../src/deps';
 import type { RegistryKey } from '../../src/domain/dci/registries';
 import { decryptMessage, encryptMessage } from '../../src/services/dci/encryption';
@@ -13,6 +14,8 @@ import { signEnvelope, verifyEnvelope } from '../../src/services/dci/signature';
  */
 export interface TestSender {
   id: string;
+  /** A bearer token for the DCI endpoints, issued to this sender (as POST /oauth/token would). */
+  token: string;
   keyId: string;
   signingKey: crypto.KeyObject;
   encryptionKey: crypto.KeyObject;
@@ -31,8 +34,13 @@ export async function createSender(deps: Deps, opts: { callbackUri?: string } = 
     signingKeyId: 'key-1',
     encryptionKey: JSON.stringify(enc.publicKey.export({ format: 'jwk' })),
   });
-  return { id, keyId: 'key-1', signingKey: sig.privateKey, encryptionKey: enc.privateKey, encryptionKeyId: r.keys[1].keyId };
+  const token = await signDciSenderToken(deps.jwtKeys, { senderId: id, clientId: `test-${id}` }, { issuer: deps.config.jwt.issuer, audience: deps.config.jwt.audience }, Math.floor(Date.now() / 1000) + 3600);
+  tokens.set(id, token);
+  return { id, token, keyId: 'key-1', signingKey: sig.privateKey, encryptionKey: enc.privateKey, encryptionKeyId: r.keys[1].keyId };
 }
+
+/** Tokens of the senders created here: `post` sends the one of the body's header.sender_id. */
+const tokens = new Map<string, string>();
 
 export interface EnvelopeOptions {
   action: string;
@@ -69,10 +77,12 @@ export async function envelope(deps: Deps, sender: TestSender, o: EnvelopeOption
   return { signature, header, message };
 }
 
-export async function post(baseUrl: string, registry: RegistryKey, path: string, body: unknown): Promise<{ status: number; body: any }> {
+export async function post(baseUrl: string, registry: RegistryKey, path: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
+  const senderId = typeof body === 'object' && body !== null ? (body as { header?: { sender_id?: string } }).header?.sender_id : undefined;
+  const bearer = token ?? (senderId ? tokens.get(senderId) : undefined);
   const res = await fetch(`${baseUrl}/dci/${registry}/registry/${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { generateRecords } from '../../src/services/dci/generate';
 import { upsertRecords } from '../../src/services/dci/records';
+import { signDciSenderToken, signIssuerToken } from '../../src/auth/issuerTokens';
 import { signEnvelope } from '../../src/services/dci/signature';
 import { createSender, decryptFromSteward, envelope, expr, post, searchMessage, TestSender, verifyFromSteward } from '../helpers/dciClient';
 import { expectValidRequest, expectValidResponse } from '../helpers/dciSpec';
@@ -30,6 +31,8 @@ describe('DCI registries: records, sync search, security', () => {
     delete process.env.ADMIN_API_TOKEN;
     await h.close();
   });
+
+  const jwtOpts = () => ({ issuer: h.deps.config.jwt.issuer, audience: h.deps.config.jwt.audience });
 
   async function syncSearch(registry: 'dr' | 'fr', message: unknown, opts: { encrypt?: boolean } = {}) {
     const body = await envelope(h.deps, sender, { action: 'search', registry, message, encrypt: opts.encrypt });
@@ -195,8 +198,12 @@ describe('DCI registries: records, sync search, security', () => {
       await refused(expired, 401, 'err.signature.invalid', /expired/);
       const future = await envelope(h.deps, sender, { action: 'search', registry: 'dr', message: message(), signedAt: Date.now() + 300_000 });
       await refused(future, 401, 'err.signature.invalid', /future/);
-      const stranger = { ...sender, id: `unknown-${tag}.example.org` };
-      await refused(await envelope(h.deps, stranger, { action: 'search', registry: 'dr', message: message() }), 401, 'err.sender_id.invalid');
+      // A token outliving its sender's registration: the signature check finds no such sender.
+      const strangerId = `unknown-${tag}.example.org`;
+      const strangerToken = await signDciSenderToken(h.deps.jwtKeys, { senderId: strangerId, clientId: 'gone' }, jwtOpts());
+      const strangerBody = await envelope(h.deps, { ...sender, id: strangerId }, { action: 'search', registry: 'dr', message: message() });
+      const strangerRes = await post(h.baseUrl, 'dr', 'search', strangerBody, strangerToken);
+      expect(strangerRes).toMatchObject({ status: 401, body: { message: { ack_status: 'ERR', error: { code: 'err.sender_id.invalid' } } } });
       const otherKey = { ...sender, signingKey: crypto.generateKeyPairSync('ed25519').privateKey };
       await refused(await envelope(h.deps, otherKey, { action: 'search', registry: 'dr', message: message() }), 401, 'err.signature.invalid');
     });
@@ -211,7 +218,7 @@ describe('DCI registries: records, sync search, security', () => {
       await refused(noItems, 400, 'err.request.bad', /message.search_request/);
       const noUri = await envelope(h.deps, sender, { action: 'search', registry: 'dr', message: message() });
       await refused(noUri, 400, 'err.sender_uri.invalid');
-      const res = await post(h.baseUrl, 'dr', 'search', '{"header":');
+      const res = await post(h.baseUrl, 'dr', 'search', '{"header":', sender.token);
       expect(res).toMatchObject({ status: 400, body: { message: { ack_status: 'ERR', error: { code: 'err.request.bad' } } } });
     });
 
@@ -221,7 +228,8 @@ describe('DCI registries: records, sync search, security', () => {
       // Re-sign the tampered ciphertext, so the signature is fine and only decryption fails.
       const signature = signEnvelope(plain.header, tampered, { privateKey: sender.signingKey, kidId: `${sender.id}|${sender.keyId}|ed25519` });
       const res = await post(h.baseUrl, 'dr', 'sync/search', { signature, header: plain.header, message: tampered });
-      expect(res).toMatchObject({ status: 400, body: { message: { ack_status: 'ERR', error: { code: 'err.encryption.invalid' } } } });
+      expect(res).toMatchObject({ status: 400, body: { header: { action: 'on-search', status: 'rjct' }, errors: [{ code: 'err.encryption.invalid' }] } });
+      expectValidResponse('dr', '/registry/sync/search', res.status, res.body);
     });
 
     it('refuses a reused message_id with different content, and DCI endpoints need no user token', async () => {
@@ -230,7 +238,8 @@ describe('DCI registries: records, sync search, security', () => {
       expect((await post(h.baseUrl, 'dr', 'sync/search', first)).status).toBe(200);
       const again = await envelope(h.deps, sender, { action: 'search', registry: 'dr', message: message(), messageId });
       const res = await post(h.baseUrl, 'dr', 'sync/search', again);
-      expect(res).toMatchObject({ status: 400, body: { message: { error: { code: 'err.request.bad', message: expect.stringMatching(/message_id/) } } } });
+      expect(res).toMatchObject({ status: 400, body: { header: { status: 'rjct' }, errors: [{ code: 'err.request.bad', message: expect.stringMatching(/message_id/) }] } });
+      expectValidResponse('dr', '/registry/sync/search', res.status, res.body);
     });
 
     it('publishes Steward\'s signing and encryption keys at /.well-known/jwks.json', async () => {
@@ -244,7 +253,34 @@ describe('DCI registries: records, sync search, security', () => {
 
     it('has transaction status only where the standard has it (FR)', async () => {
       expect((await post(h.baseUrl, 'dr', 'txn/status', {})).status).toBe(404);
-      expect((await post(h.baseUrl, 'fr', 'txn/status', {})).body.message.error.code).toBe('err.request.bad');
+      expect((await post(h.baseUrl, 'dr', 'txn/status', {}, sender.token)).status).toBe(404);
+      expect((await post(h.baseUrl, 'fr', 'txn/status', {}, sender.token)).body.message.error.code).toBe('err.request.bad');
+    });
+
+    it('needs a bearer token of the header\'s sender on every path: missing, malformed, expired, foreign or other-sender tokens get 401', async () => {
+      const body = await envelope(h.deps, sender, { action: 'search', registry: 'dr', message: message() });
+      const other = await createSender(h.deps);
+      const expired = await signDciSenderToken(h.deps.jwtKeys, { senderId: sender.id, clientId: 'c' }, jwtOpts(), Math.floor(Date.now() / 1000) - 10);
+      const issuerToken = await signIssuerToken(h.deps.jwtKeys, { issuerId: 'BANK000001', clientId: 'c' }, jwtOpts());
+      const cases: [string | undefined, RegExp][] = [
+        ['', /Authorization: Bearer <token> is required/],
+        ['not-a-jwt', /token is malformed/],
+        [expired, /token has expired/],
+        [issuerToken, /not a DCI sender access token/],
+        [other.token, /is not the sender of the bearer token/],
+      ];
+      for (const [token, reason] of cases) {
+        const res = await fetch(`${h.baseUrl}/dci/dr/registry/sync/search`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+        const json = (await res.json()) as any;
+        expect(res.status).toBe(401);
+        expect(json.errors[0]).toMatchObject({ code: 'err.request.unauthorized', message: expect.stringMatching(reason) });
+        expectValidResponse('dr', '/registry/sync/search', 401, json);
+      }
+      expect((await post(h.baseUrl, 'dr', 'sync/search', body, sender.token)).status).toBe(200);
     });
   });
 });

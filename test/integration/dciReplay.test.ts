@@ -27,10 +27,12 @@ describe('DCI replay and algorithm pinning (finding 4)', () => {
     return formatSignature({ kidId: `${sender.id}|${sender.keyId}|ed25519`, algorithm: 'ed25519', created, expires, signature });
   }
 
+  /** Async paths refuse with an ERR acknowledgement, sync ones with their reply envelope (status rjct); both carry `errors`. */
   const refusedWith = (res: { status: number; body: any }, status: number, code: string, reason: RegExp) => {
     expect(res.status).toBe(status);
-    expect(res.body.message).toMatchObject({ ack_status: 'ERR', error: { code } });
-    expect(res.body.message.error.message).toMatch(reason);
+    expect(res.body.errors?.[0]).toMatchObject({ code, message: expect.stringMatching(reason) });
+    if (res.body.message) expect(res.body.message).toMatchObject({ ack_status: 'ERR', error: { code } });
+    else expect(res.body.header).toMatchObject({ status: 'rjct' });
   };
 
   it('refuses a signature created 5 years ago that expires in 15 (lifetime above the 300 s maximum)', async () => {

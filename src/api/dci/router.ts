@@ -1,23 +1,30 @@
+import crypto from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
 import type { Deps } from '../../deps';
 import { isRegistryKey, RegistryKey } from '../../domain/dci/registries';
 import { logger } from '../../logger';
 import { sendError } from '../http/errors';
 import { DomainError, ErrorCode } from '../../services/errors';
-import { acceptAsync, DciAction, DciRejection, receive } from '../../services/dci/inbox';
+import { recordCallback } from '../../services/dci/callbackInbox';
+import { disabilityLookup } from '../../services/dci/disability';
+import { acceptAsync, CallbackAction, DciAction, DciRejection, DisabilityLookup, receive } from '../../services/dci/inbox';
 import { dciKeys, publicJwks } from '../../services/dci/keys';
-import { ack, ErrorCode as DciErrorCode } from '../../services/dci/messages';
+import { ack, callbackHeader, ErrorCode as DciErrorCode, truncate } from '../../services/dci/messages';
+import { signEnvelope } from '../../services/dci/signature';
 import { createRecord, getRecord, updateRecord } from '../../services/dci/records';
 import { syncSearch } from '../../services/dci/searchRequests';
 import { syncTxnStatus } from '../../services/dci/txnStatus';
 import { requireAdminToken } from './adminAuth';
+import type { TooManyResponder } from '../http/rateLimits';
+import { requireDciToken } from './tokenAuth';
 
 /**
- * The DCI registries over HTTP: each registry's endpoints under /dci/<dr|fr>/registry/..., Steward's
- * public keys at /.well-known/jwks.json, and the records admin API under /dci/admin. DCI endpoints
- * authenticate by message signature, not by user tokens.
+ * The DCI registries over HTTP: every path of each registry's API file under
+ * /dci/<dr|fr>/registry/..., Steward's public keys at /.well-known/jwks.json, and the records admin
+ * API under /dci/admin. Every DCI path takes a bearer token (POST /oauth/token) and a signed
+ * message from the token's sender.
  */
-type Handler = (registry: RegistryKey, body: unknown) => Promise<{ status: number; body: unknown }>;
+type Handler = (registry: RegistryKey, body: unknown, tokenSender: string) => Promise<{ status: number; body: unknown }>;
 
 /** The DCI code of a refusal that is not a DciRejection (a use case's DomainError). */
 const DCI_CODE: Record<ErrorCode, DciErrorCode> = {
@@ -28,12 +35,51 @@ const DCI_CODE: Record<ErrorCode, DciErrorCode> = {
   CONFLICT: 'err.request.bad',
   SERVICE_UNAVAILABLE: 'err.service.unavailable',
 };
+const dciCodeOf = (err: DomainError) => (err instanceof DciRejection ? err.dciCode : DCI_CODE[err.code]);
 
-/** DCI edge: a DomainError is an ERR acknowledgement with its DCI code and HTTP status; the unexpected is logged and masked. */
-function reply(res: Response, err: unknown): void {
+/** The header status_reason_code (MsgHeaderStatusReasonCode) of a refusal, where the standard has one. */
+const HEADER_REASON: Partial<Record<string, string>> = { 'err.version.not_supported': 'rjct.version.invalid' };
+
+/**
+ * A refused sync request. The API files document 401/403/500 as `{errors}` and everything else as
+ * the sync reply envelope (`default`), so other refusals are that envelope: a signed header with
+ * status `rjct` and the reason, no message, and the `errors` list.
+ */
+function syncRefusal(deps: Deps, registry: RegistryKey, replyAction: string, body: unknown, err: DomainError) {
+  const keys = dciKeys(deps.config);
+  const registryId = keys.registryIds[registry];
+  const code = dciCodeOf(err);
+  const sender = (body as { header?: { sender_id?: unknown } } | undefined)?.header?.sender_id;
+  const header = {
+    ...callbackHeader({
+      messageId: crypto.randomUUID(),
+      action: replyAction,
+      status: 'rjct',
+      senderId: registryId,
+      receiverId: typeof sender === 'string' ? sender : '',
+      totalCount: 0,
+      completedCount: 0,
+      encrypted: false,
+    }),
+    ...(HEADER_REASON[code] ? { status_reason_code: HEADER_REASON[code] } : {}),
+    status_reason_message: truncate(`${code}: ${err.message}`),
+  };
+  const signature = signEnvelope(header, undefined, { privateKey: keys.signing.privateKey, kidId: `${registryId}|${keys.signing.kid}|ed25519` });
+  return { signature, header, errors: [{ code, message: truncate(err.message) }] };
+}
+
+/**
+ * DCI edge: a DomainError is an ERR acknowledgement with its DCI code and HTTP status (on sync
+ * paths, other than 401/403/500, the refusal envelope); the unexpected is logged and masked.
+ */
+function reply(res: Response, err: unknown, sync?: (err: DomainError) => unknown): void {
   if (err instanceof DomainError) {
-    const code = err instanceof DciRejection ? err.dciCode : DCI_CODE[err.code];
+    const code = dciCodeOf(err);
     logger.info({ code, reason: err.message }, 'DCI request refused');
+    if (sync && ![401, 403, 500].includes(err.status)) {
+      res.status(err.status).json(sync(err));
+      return;
+    }
     res.status(err.status).json(ack('ERR', undefined, { code, message: err.message }));
     return;
   }
@@ -41,27 +87,58 @@ function reply(res: Response, err: unknown): void {
   res.status(500).json(ack('ERR', undefined, { code: 'err.service.unavailable', message: 'the registry could not process the message' }));
 }
 
-function endpoint(handler: Handler, registries: readonly RegistryKey[] = ['dr', 'fr']) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const registry = String(req.params.registry);
-    if (!isRegistryKey(registry) || !registries.includes(registry)) return next();
-    try {
-      const out = await handler(registry, req.body);
-      res.status(out.status).json(out.body);
-    } catch (err) {
-      reply(res, err);
-    }
-  };
-}
+const BOTH: readonly RegistryKey[] = ['dr', 'fr'];
 
-const asyncAction = (deps: Deps, action: DciAction): Handler => async (registry, body) => {
-  const received = await receive(deps, registry, action, body, { callback: true });
-  return { status: 200, body: ack('ACK', await acceptAsync(deps, received)) };
+/** A rate-limit refusal as the standard's ERR acknowledgement. */
+export const dciTooMany: TooManyResponder = (res, message) => {
+  res.json(ack('ERR', undefined, { code: 'err.request.too_many_requests', message }));
 };
 
 export function dciRouter(deps: Deps): express.Router {
   const router = express.Router();
   const json = express.json({ limit: '10mb' });
+  const token = requireDciToken(deps);
+
+  /**
+   * A DCI path of the given registries: unknown registry 404, then bearer token, body, handler.
+   * Sync paths name the action of their reply envelope (refusals take its shape).
+   */
+  const route = (path: string, handler: Handler, registries: readonly RegistryKey[] = BOTH, replyAction?: string) => {
+    const ofRegistry = (req: Request, _res: Response, next: NextFunction) => {
+      const registry = String(req.params.registry);
+      next(isRegistryKey(registry) && registries.includes(registry) ? undefined : 'route');
+    };
+    const refuse = (req: Request, res: Response, err: unknown) =>
+      reply(res, err, replyAction ? (e) => syncRefusal(deps, req.params.registry as RegistryKey, replyAction, req.body, e) : undefined);
+    // Unparsable or oversized bodies get the path's refusal, like any bad message.
+    const body = (req: Request, res: Response, next: NextFunction) =>
+      json(req, res, (err?: Error & { type?: string; status?: number }) => {
+        if (!err) return next();
+        if (err.type === 'entity.parse.failed') return refuse(req, res, new DciRejection('err.request.bad', `body is not valid JSON: ${err.message}`));
+        if (err.status === 413) return refuse(req, res, new DciRejection('err.request.bad', 'body is larger than 10 MB', 413));
+        next(err);
+      });
+    router.post(`/dci/:registry/registry/${path}`, ofRegistry, token, body, async (req: Request, res: Response) => {
+      try {
+        const out = await handler(req.params.registry as RegistryKey, req.body, req.dciSender!);
+        res.status(out.status).json(out.body);
+      } catch (err) {
+        refuse(req, res, err);
+      }
+    });
+  };
+  const asyncAction = (action: DciAction): Handler => async (registry, body, tokenSender) => {
+    const received = await receive(deps, registry, action, body, { callback: true, tokenSender });
+    return { status: 200, body: ack('ACK', await acceptAsync(deps, received)) };
+  };
+  const lookup = (kind: DisabilityLookup): Handler => async (registry, body, tokenSender) => ({
+    status: 200,
+    body: await disabilityLookup(deps, await receive(deps, registry, kind, body, { callback: false, tokenSender })),
+  });
+  const callback = (action: CallbackAction): Handler => async (registry, body, tokenSender) => {
+    const received = await receive(deps, registry, action, body, { callback: false, tokenSender });
+    return { status: 200, body: ack('ACK', (await recordCallback(deps, received)).correlationId) };
+  };
 
   router.get('/.well-known/jwks.json', (_req, res, next) => {
     try {
@@ -71,31 +148,34 @@ export function dciRouter(deps: Deps): express.Router {
     }
   });
 
-  router.post('/dci/:registry/registry/sync/search', json, endpoint(async (registry, body) => {
-    const received = await receive(deps, registry, 'search', body, { callback: false });
-    return { status: 200, body: await syncSearch(deps, received) };
-  }));
-  router.post('/dci/:registry/registry/search', json, endpoint(asyncAction(deps, 'search')));
-  router.post('/dci/:registry/registry/subscribe', json, endpoint(asyncAction(deps, 'subscribe')));
-  router.post('/dci/:registry/registry/unsubscribe', json, endpoint(asyncAction(deps, 'unsubscribe')));
-  // Only the Farmer Registry's standard has transaction status.
-  router.post('/dci/:registry/registry/txn/status', json, endpoint(asyncAction(deps, 'txn-status'), ['fr']));
-  router.post('/dci/:registry/registry/sync/txn/status', json, endpoint(async (registry, body) => {
-    const received = await receive(deps, registry, 'txn-status', body, { callback: false });
-    return { status: 200, body: await syncTxnStatus(deps, received) };
-  }, ['fr']));
+  // Registry side: requests from senders.
+  route('sync/search', async (registry, body, tokenSender) => ({
+    status: 200,
+    body: await syncSearch(deps, await receive(deps, registry, 'search', body, { callback: false, tokenSender })),
+  }), BOTH, 'on-search');
+  route('search', asyncAction('search'));
+  route('subscribe', asyncAction('subscribe'));
+  route('unsubscribe', asyncAction('unsubscribe'));
+  // Only the Farmer Registry's standard has transaction status; only the Disability Registry's the look-ups.
+  route('txn/status', asyncAction('txn-status'), ['fr']);
+  route('sync/txn/status', async (registry, body, tokenSender) => ({
+    status: 200,
+    body: await syncTxnStatus(deps, await receive(deps, registry, 'txn-status', body, { callback: false, tokenSender })),
+  }), ['fr'], 'txn-on-status');
+  route('sync/get-disability-support', lookup('get-disability-support'), ['dr'], 'on-search');
+  route('sync/get-disability-details', lookup('get-disability-details'), ['dr'], 'on-search');
+  route('sync/disabled', lookup('disabled'), ['dr'], 'on-search');
+
+  // Receiving side: callbacks from registries Steward searched or subscribed to.
+  route('on-search', callback('on-search'));
+  route('on-subscribe', callback('on-subscribe'));
+  route('on-unsubscribe', callback('on-unsubscribe'));
+  route('notify', callback('notify'));
+  route('txn/on-status', callback('txn-on-status'), ['fr']);
 
   router.use('/dci/admin', adminRouter(deps));
-
-  // Unparsable or oversized bodies on DCI endpoints get an ERR acknowledgement, like any bad message.
-  router.use('/dci', (err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
-    if (err.type === 'entity.parse.failed') return reply(res, new DciRejection('err.request.bad', `body is not valid JSON: ${err.message}`));
-    if (err.status === 413) return reply(res, new DciRejection('err.request.bad', 'body is larger than 10 MB', 413));
-    next(err);
-  });
   return router;
 }
-
 /** REST: create, read, replace (PUT) and merge-patch (PATCH) registry records; every change is a life event. */
 function adminRouter(deps: Deps): express.Router {
   const router = express.Router();

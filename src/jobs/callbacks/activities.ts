@@ -7,7 +7,7 @@ import { dciPayloadSigner } from '../../services/dci/outbox';
 export function createCallbackActivities(deps: Deps) {
   return {
     async deliverCallback(deliveryId: string): Promise<{ status: number }> {
-      const r = await attemptCallback(deps.db, deliveryId, deps.config.callbackAllowPrivate, { dci: dciPayloadSigner(deps.config) });
+      const r = await attemptCallback(deps.db, deliveryId, deps.config.callbackAllowPrivate, { dci: dciPayloadSigner(deps.config, deps.db) });
       if (r.outcome === 'delivered') return { status: r.status };
       if (r.outcome === 'refused') throw ApplicationFailure.nonRetryable(r.message, 'CallbackRefused');
       throw ApplicationFailure.retryable(r.message, 'CallbackNotAccepted');

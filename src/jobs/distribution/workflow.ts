@@ -2,22 +2,14 @@ import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, 
 import type { DistributionActivities } from './activities';
 import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
-import { progressQuery, runParallelChunks } from '../chunks';
+import { CHUNK_ACTIVITY, FINISH_ACTIVITY, progressQuery, runParallelChunks } from '../chunks';
 import { expiryScheduledSignal, expirySchedulerId } from '../passExpiry/defs';
 import { deliverNotifications, type DeliveryResult } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
 import type { DeliveryTotals } from '../../notifications/delivery';
 
-// A chunk takes well under a second; a short timeout means a chunk lost with a crashed worker is
-// retried elsewhere within seconds (its transaction rolled back, so the retry starts clean).
-const { processDistributionChunk } = proxyActivities<DistributionActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-const { finalizeDistribution } = proxyActivities<DistributionActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { processDistributionChunk } = proxyActivities<DistributionActivities>(CHUNK_ACTIVITY);
+const { finalizeDistribution } = proxyActivities<DistributionActivities>(FINISH_ACTIVITY);
 
 export interface BatchDistributionInput {
   requestId: string;

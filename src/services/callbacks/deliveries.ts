@@ -6,8 +6,11 @@ import { standardWebhookHeaders } from './signing';
 
 export type CallbackSigning = 'standard-webhooks' | 'none' | 'dci';
 
-/** Signs a payload that carries its own signature (DCI envelopes: 'dci'), afresh at every attempt. */
-export type PayloadSigner = (payload: unknown) => unknown;
+/**
+ * Signs a payload that carries its own signature (DCI envelopes: 'dci'), afresh at every attempt;
+ * may add request headers (the receiver's bearer token).
+ */
+export type PayloadSigner = (payload: unknown) => Promise<{ body: unknown; headers?: Record<string, string> }>;
 
 export interface NewCallback {
   /** Deterministic per event (e.g. "msg_distribution_<requestId>"), so enqueueing twice is harmless. */
@@ -54,8 +57,9 @@ export async function attemptCallback(
 
   const signer = payloadSigners[d.signing as CallbackSigning];
   if (d.signing === 'dci' && !signer) return { outcome: 'refused', message: 'no DCI message signer configured' };
-  const body = JSON.stringify(signer ? signer(d.payload) : d.payload);
-  const headers = d.signing === 'standard-webhooks' ? standardWebhookHeaders(d.webhook_secret, d.id, body) : {};
+  const signed: Awaited<ReturnType<PayloadSigner>> = signer ? await signer(d.payload) : { body: d.payload };
+  const body = JSON.stringify(signed.body);
+  const headers = d.signing === 'standard-webhooks' ? standardWebhookHeaders(d.webhook_secret, d.id, body) : (signed.headers ?? {});
   const startedAt = new Date();
   let status: number | null = null;
   let error: string | null = null;

@@ -19,6 +19,11 @@ import { CLOCK_SKEW_SECONDS, envelopeDigest, SIGNATURE_TTL_SECONDS, verifyEnvelo
  * reference_id) are answered in the response with `rjct.*` codes instead.
  */
 export type DciAction = DciRequestAction;
+/** The DR's sync look-ups (header action "search", message {transaction_id, disabled_criteria}). */
+export type DisabilityLookup = 'get-disability-support' | 'get-disability-details' | 'disabled';
+/** Callbacks Steward receives as the requesting party (it subscribed to or searched another registry). */
+export type CallbackAction = 'on-search' | 'on-subscribe' | 'on-unsubscribe' | 'notify' | 'txn-on-status';
+export type DciKind = DciAction | DisabilityLookup | CallbackAction;
 
 /** A refused DCI request: a DomainError carrying the standard's own `err.*` code and HTTP status. */
 export class DciRejection extends DomainError {
@@ -62,7 +67,75 @@ export const MESSAGE_SCHEMAS = {
         .passthrough(),
     })
     .passthrough(),
+  ...disabilitySchemas(),
+  ...callbackSchemas(),
 } as const;
+
+function disabilitySchemas() {
+  const schema = z
+    .object({
+      transaction_id: transactionId,
+      disabled_criteria: z.object({ query_type: z.unknown(), query: z.unknown() }).passthrough(),
+    })
+    .passthrough();
+  return { 'get-disability-support': schema, 'get-disability-details': schema, disabled: schema };
+}
+
+/** Received callbacks: the required members of the standard's response shapes (SearchResponse, SubscribeResponse, ...). */
+function callbackSchemas() {
+  const status = z.enum(['rcvd', 'pdng', 'succ', 'rjct']);
+  const entry = z.object({ reference_id: z.string(), timestamp: z.string(), status }).passthrough();
+  const responseOf = (key: string, item: z.ZodTypeAny) =>
+    z.object({ transaction_id: transactionId, correlation_id: z.string().min(1).max(99), [key]: z.array(item) }).passthrough();
+  return {
+    'on-search': responseOf('search_response', entry),
+    'on-subscribe': responseOf(
+      'subscribe_response',
+      entry.extend({ subscriptions: z.array(z.object({ code: z.string().min(1).max(99), status: z.enum(['subscribe', 'unsubscribe']), timestamp: z.string() }).passthrough()).optional() }),
+    ),
+    'on-unsubscribe': z
+      .object({
+        transaction_id: transactionId,
+        correlation_id: z.string().min(1).max(99),
+        timestamp: z.string(),
+        status,
+        subscription_status: z.array(z.object({ code: z.string(), status: z.enum(['subscribe', 'unsubscribe']) }).passthrough()).optional(),
+      })
+      .passthrough(),
+    notify: z
+      .object({
+        transaction_id: transactionId,
+        notify_event: z.array(
+          z.object({ reference_id: z.string(), timestamp: z.string(), data: z.object({ reg_record_type: z.string(), reg_records: z.unknown() }).passthrough() }).passthrough(),
+        ),
+      })
+      .passthrough(),
+    'txn-on-status': z
+      .object({
+        transaction_id: transactionId,
+        correlation_id: z.string().min(1).max(99),
+        txnstatus_response: z.object({ txn_type: z.string(), txn_status: z.record(z.string(), z.unknown()) }).passthrough(),
+      })
+      .passthrough(),
+  };
+}
+
+/** The header action each endpoint kind expects (the DR's look-ups are "search" in the standard). */
+export const HEADER_ACTION: Record<DciKind, string> = {
+  search: 'search',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  'txn-status': 'txn-status',
+  'get-disability-support': 'search',
+  'get-disability-details': 'search',
+  disabled: 'search',
+  'on-search': 'on-search',
+  'on-subscribe': 'on-subscribe',
+  'on-unsubscribe': 'on-unsubscribe',
+  notify: 'notify',
+  'txn-on-status': 'txn-on-status',
+};
+const CALLBACK_KINDS: readonly DciKind[] = ['on-search', 'on-subscribe', 'on-unsubscribe', 'notify', 'txn-on-status'];
 
 const headerSchema = z
   .object({
@@ -79,9 +152,19 @@ const headerSchema = z
   })
   .passthrough();
 
+/**
+ * Callback headers: MsgCallbackHeader (status, no required total_count) or, for the DR file's
+ * on-subscribe/on-unsubscribe, MsgHeader; Steward needs sender_id to verify the signature.
+ */
+const callbackHeaderSchema = headerSchema.extend({
+  total_count: z.number().int().nonnegative().optional(),
+  completed_count: z.number().int().nonnegative().optional(),
+  status: z.enum(['rcvd', 'pdng', 'succ', 'rjct']).optional(),
+});
+
 export type DciHeader = z.infer<typeof headerSchema>;
 
-export interface Received<A extends DciAction = DciAction> {
+export interface Received<A extends DciKind = DciAction> {
   registry: RegistryKey;
   action: A;
   header: DciHeader;
@@ -111,14 +194,26 @@ function checkMessageTimestamp(messageTs: string, nowMs = Date.now()): void {
   }
 }
 
-export async function receive<A extends DciAction>(deps: Deps, registry: RegistryKey, action: A, body: unknown, opts: { callback: boolean }): Promise<Received<A>> {
+export interface ReceiveOptions {
+  /** The request asks for callbacks: a sender_uri (or the sender's default) is required. */
+  callback: boolean;
+  /** The sender_id of the bearer token the request came with: it must be header.sender_id. */
+  tokenSender: string;
+}
+
+export async function receive<A extends DciKind>(deps: Deps, registry: RegistryKey, action: A, body: unknown, opts: ReceiveOptions): Promise<Received<A>> {
   const envelope = body as { signature?: unknown; header?: unknown; message?: unknown };
   if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) throw new DciRejection('err.request.bad', 'body must be a JSON object {signature, header, message}');
-  const header = headerSchema.safeParse(envelope.header);
+  const isCallback = CALLBACK_KINDS.includes(action);
+  const header = (isCallback ? callbackHeaderSchema : headerSchema).safeParse(envelope.header);
   if (!header.success) throw new DciRejection('err.request.bad', zodMessage('header', header.error));
-  const h = header.data;
+  const h = header.data as DciHeader;
+  if (h.sender_id !== opts.tokenSender) {
+    throw new DciRejection('err.request.unauthorized', `header.sender_id: "${h.sender_id}" is not the sender of the bearer token (${opts.tokenSender})`, 401);
+  }
   if (h.version !== undefined && h.version !== DCI_VERSION) throw new DciRejection('err.version.not_supported', `header.version: ${h.version} is not supported; use ${DCI_VERSION}`);
-  if (h.action !== action) throw new DciRejection('err.request.bad', `header.action: must be "${action}" on this endpoint (got "${h.action}")`);
+  const expected = HEADER_ACTION[action];
+  if (h.action !== expected) throw new DciRejection('err.request.bad', `header.action: must be "${expected}" on this endpoint (got "${h.action}")`);
   let keys;
   try {
     keys = dciKeys(deps.config);
@@ -145,7 +240,7 @@ export async function receive<A extends DciAction>(deps: Deps, registry: Registr
       if (err instanceof EncryptionError) throw new DciRejection('err.encryption.invalid', err.message);
       throw err;
     }
-    if (!(await senderEncryptionKey(deps.db, h.sender_id))) {
+    if (!isCallback && !(await senderEncryptionKey(deps.db, h.sender_id))) {
       throw new DciRejection('err.encryption.invalid', `sender ${h.sender_id} has no encryption key registered, so the encrypted reply cannot be sent; register one (admin CLI: dci sender add --encryption-key)`);
     }
   }
@@ -179,7 +274,7 @@ export async function receive<A extends DciAction>(deps: Deps, registry: Registr
  * content) finds its transaction again, a resent sync message or a reused message_id with other
  * content is refused.
  */
-export async function recordTransaction(deps: Deps, r: Received, sync: boolean): Promise<{ correlationId: string; fresh: boolean }> {
+export async function recordTransaction(deps: Deps, r: Received<DciAction | DisabilityLookup>, sync: boolean): Promise<{ correlationId: string; fresh: boolean }> {
   const row = {
     correlation_id: crypto.randomUUID(),
     registry: r.registry,

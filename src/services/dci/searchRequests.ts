@@ -1,14 +1,11 @@
-import crypto from 'node:crypto';
 import type { Deps } from '../../deps';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
-import { encryptMessage } from './encryption';
 import { Received, recordTransaction } from './inbox';
 import { dciKeys } from './keys';
-import { callbackHeader, RequestStatus, SearchOutcome, searchResponseEntries } from './messages';
+import { RequestStatus, SearchOutcome, searchResponseEntries } from './messages';
 import { replyToSender } from './outbox';
 import { checkSearchItem, DEFAULT_PAGE_SIZE, dropSnapshot, searchPage, snapshotMatches, snapshotPage } from './search';
-import { senderEncryptionKey } from './senders';
-import { signEnvelope } from './signature';
+import { signedReply } from './syncReply';
 
 /**
  * Search requests. Sync: answered in the response (one page per item). Async: a workflow plans
@@ -61,25 +58,13 @@ export async function syncSearch(deps: Deps, r: Received<'search'>) {
   const status: RequestStatus = summary.every((s) => s.status === 'rjct') ? 'rjct' : 'succ';
   await deps.db('dci_transactions').where({ correlation_id: correlationId }).update({ status, response: JSON.stringify({ items: summary }), completed_at: deps.db.fn.now() });
 
-  const keys = dciKeys(deps.config);
-  let message: unknown = { transaction_id: r.message.transaction_id, correlation_id: correlationId, search_response: entries };
-  if (r.encrypted) {
-    const key = await senderEncryptionKey(deps.db, r.header.sender_id);
-    message = await encryptMessage(message, key!.key, key!.kid);
-  }
-  const registryId = keys.registryIds[r.registry];
-  const header = callbackHeader({
-    messageId: crypto.randomUUID(),
+  return signedReply(deps, r, {
     action: 'on-search',
     status,
-    senderId: registryId,
-    receiverId: r.header.sender_id,
     totalCount: summary.length,
     completedCount: summary.length,
-    encrypted: r.encrypted,
+    message: { transaction_id: r.message.transaction_id, correlation_id: correlationId, search_response: entries },
   });
-  const signature = signEnvelope(header, message, { privateKey: keys.signing.privateKey, kidId: `${registryId}|${keys.signing.kid}|ed25519` });
-  return { signature, header, message };
 }
 
 async function loadTransaction(deps: Deps, correlationId: string) {

@@ -1,15 +1,12 @@
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Deps } from '../../deps';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
-import { encryptMessage } from './encryption';
 import { Received, recordTransaction } from './inbox';
 import { dciKeys } from './keys';
-import { callbackHeader, nowIso } from './messages';
+import { nowIso } from './messages';
 import { replyToSender } from './outbox';
 import type { ItemSummary } from './searchRequests';
-import { senderEncryptionKey } from './senders';
-import { signEnvelope } from './signature';
+import { signedReply } from './syncReply';
 import { subscriptionInfo } from './subscriptions';
 
 /**
@@ -108,17 +105,9 @@ export async function txnStatusResponse(db: Knex, registry: RegistryKey, senderI
 
 export async function syncTxnStatus(deps: Deps, r: Received<'txn-status'>) {
   const { correlationId } = await recordTransaction(deps, r, true);
-  let message: unknown = await txnStatusResponse(deps.db, r.registry, r.header.sender_id, r.message.transaction_id, correlationId, r.message.txnstatus_request as TxnStatusRequest);
+  const message = await txnStatusResponse(deps.db, r.registry, r.header.sender_id, r.message.transaction_id, correlationId, r.message.txnstatus_request as TxnStatusRequest);
   await deps.db('dci_transactions').where({ correlation_id: correlationId }).update({ status: 'succ', completed_at: deps.db.fn.now() });
-  if (r.encrypted) {
-    const key = await senderEncryptionKey(deps.db, r.header.sender_id);
-    message = await encryptMessage(message, key!.key, key!.kid);
-  }
-  const keys = dciKeys(deps.config);
-  const registryId = keys.registryIds[r.registry];
-  const header = callbackHeader({ messageId: crypto.randomUUID(), action: 'txn-on-status', status: 'succ', senderId: registryId, receiverId: r.header.sender_id, totalCount: 1, completedCount: 1, encrypted: r.encrypted });
-  const signature = signEnvelope(header, message, { privateKey: keys.signing.privateKey, kidId: `${registryId}|${keys.signing.kid}|ed25519` });
-  return { signature, header, message };
+  return signedReply(deps, r, { action: 'txn-on-status', status: 'succ', totalCount: 1, completedCount: 1, message });
 }
 
 /** Async txn/status: builds the txn/on-status callback and records its delivery. */
