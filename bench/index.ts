@@ -6,6 +6,7 @@ import api from './api';
 import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
+import walletBench from './wallet';
 import dciSubscriptions from './dciSubscriptions';
 
 type Bench = () => Promise<void>;
@@ -14,6 +15,7 @@ const BENCHES: Record<string, Bench> = {
   distribution,
   invalidation,
   registry: registryBench,
+  wallet: walletBench,
   api,
   'dci-subscriptions': dciSubscriptions,
 };

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { BatchProgress } from '../../src/services/batchRequests';
-import { NOTHING_TO_DELIVER, recorder, startWorkflowTestEnv, WorkflowTestEnv } from './helpers';
+import { NOTHING_TO_DELIVER, NOTHING_TO_PUSH, recorder, startWorkflowTestEnv, WorkflowTestEnv } from './helpers';
 
 const DAY = 86_400_000;
 const progress = (processed: number, total: number, failure = 0): BatchProgress => ({ total, processed, success: processed - failure, failure, done: processed >= total });
@@ -54,6 +54,7 @@ describe('workflows with stub activities (time-skipping)', () => {
         },
         finalizeInvalidation: async () => ({ callbackId: null, scheduled: false }),
         deliverNotificationChunk: async () => NOTHING_TO_DELIVER,
+        pushWalletUpdates: async () => NOTHING_TO_PUSH,
       },
       (taskQueue) =>
         t.env.client.workflow.execute('invalidation', { taskQueue, workflowId: `i-${taskQueue}`, args: [{ requestId: 'r2', organisationId: 'o1', expiryTimeMs: 0, batch: true }] }),
@@ -69,6 +70,8 @@ describe('workflows with stub activities (time-skipping)', () => {
       finalizeInvalidation: rec('finalize', async () => ({ callbackId: null, scheduled: true })),
       expireScheduledInvalidation: rec('expire', async () => ({ expired: 2 })),
       deliverNotificationChunk: async () => NOTHING_TO_DELIVER,
+      // Wallets hear of the scheduled expiry date after the chunks and of the expiry when it fires.
+      pushWalletUpdates: rec('push', async () => NOTHING_TO_PUSH),
     };
   };
 
@@ -85,7 +88,7 @@ describe('workflows with stub activities (time-skipping)', () => {
     });
     expect(result.fired).toMatchObject({ expired: 2 });
     expect(result.skipped).toBeGreaterThanOrEqual(200 * DAY);
-    expect(log.map((l) => l.slice(0, l.indexOf('(')))).toEqual(['chunk', 'expire']);
+    expect(log.map((l) => l.slice(0, l.indexOf('(')))).toEqual(['chunk', 'push', 'expire', 'push']);
   });
 
   it('invalidation: cancelled while it waits for its expiry, it never expires the passes', async () => {
@@ -102,7 +105,7 @@ describe('workflows with stub activities (time-skipping)', () => {
       await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
       expect((await handle.describe()).status.name).toBe('CANCELLED');
     });
-    expect(log.map((l) => l.slice(0, l.indexOf('(')))).toEqual(['chunk']);
+    expect(log.map((l) => l.slice(0, l.indexOf('(')))).toEqual(['chunk', 'push']);
   });
 
   it('dciSubscription: the unsubscribe signal ends it between firings, without another firing', async () => {

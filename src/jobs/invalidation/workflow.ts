@@ -1,8 +1,9 @@
-import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { InvalidationActivities } from './activities';
 import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
 import { CHUNK_ACTIVITY, FINISH_ACTIVITY, runChunks } from '../chunks';
+import { drainWalletPushes } from '../walletPushes/workflow';
 import { startNotificationDelivery } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
 
@@ -30,6 +31,9 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
     () => processInvalidationChunk(input.requestId, input.chunkSize ?? 2000, Date.now()),
     (p) => continueAsNew<typeof invalidation>({ ...input, progress: p }),
   );
+  // Wallets hear of the change (expired now, or the expiration date set) before the callback's retries.
+  const pushes = patched('wallet-pushes');
+  if (pushes) await drainWalletPushes();
   let callback = 'none';
   if (input.batch) {
     const { callbackId } = await finalizeInvalidation(input.requestId, Date.now());
@@ -40,6 +44,7 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
   if (input.expiryTimeMs > Date.now()) {
     await sleep(input.expiryTimeMs - Date.now());
     ({ expired } = await expireScheduledInvalidation(input.requestId, Date.now()));
+    if (pushes) await drainWalletPushes();
   }
   return { ...progress, expired, callback };
 }
