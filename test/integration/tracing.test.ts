@@ -122,11 +122,16 @@ describe('tracing on (OTLP/HTTP to a local collector)', () => {
     expect(attr(api, 'http.route')).toBe('/query');
     const [start] = byName('StartWorkflow:batchDistribution');
     expect(start.parentSpanId).toBe(api.spanId);
-    const [run] = byName('RunWorkflow:batchDistribution');
-    expect(run.parentSpanId).toBe(start.spanId);
+    // A workflow task replayed on another worker (sticky cache eviction) opens a second RunWorkflow span.
+    const runs = byName('RunWorkflow:batchDistribution');
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run.parentSpanId).toBe(start.spanId);
+    // Every activity is started by a workflow run of this trace: the batch's own, or a child's
+    // (the notification stage), whose RunWorkflow span hangs off the batch's run.
+    const workflowRuns = inTrace.filter((s) => s.name.startsWith('RunWorkflow:'));
     const startActivities = inTrace.filter((s) => s.name.startsWith('StartActivity:'));
-    expect(startActivities.length).toBeGreaterThan(0);
-    for (const s of startActivities) expect(s.parentSpanId).toBe(run.spanId);
+    expect(startActivities.filter((s) => runs.some((r) => r.spanId === s.parentSpanId)).length).toBeGreaterThan(0);
+    for (const s of startActivities) expect(workflowRuns.map((r) => r.spanId)).toContain(s.parentSpanId);
     const runActivities = inTrace.filter((s) => s.name.startsWith('RunActivity:'));
     expect(runActivities.map((s) => s.name)).toEqual(expect.arrayContaining(['RunActivity:processDistributionChunk', 'RunActivity:finalizeDistribution']));
     for (const s of runActivities) expect(startActivities.map((p) => p.spanId)).toContain(s.parentSpanId);
