@@ -111,7 +111,10 @@ describe('tracing on (OTLP/HTTP to a local collector)', () => {
       await h.deps.tracing!.forceFlush();
       const spans = collector.spans.filter((s) => s.traceId === callerTraceId);
       const names = spans.map((s) => s.name);
-      return names.includes('RunWorkflow:batchDistribution') && names.some((n) => n.startsWith('RunActivity:')) ? spans : undefined;
+      // Spans arrive as each side ends them: wait for the last activity and every span's parent.
+      const ids = new Set(spans.map((s) => s.spanId));
+      const complete = spans.every((s) => !s.name.startsWith('RunActivity:') || ids.has(s.parentSpanId!));
+      return names.includes('RunWorkflow:batchDistribution') && names.includes('RunActivity:finalizeDistribution') && complete ? spans : undefined;
     }, 30_000);
     const byName = (name: string) => inTrace.filter((s) => s.name === name);
 
