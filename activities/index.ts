@@ -10,6 +10,7 @@ import { createForgetActivities } from '../src/jobs/forget/activities';
 import { createConsumerDeletionActivities } from '../src/jobs/consumerDeletion/activities';
 import { createAuditReportActivities } from '../src/jobs/auditReports/activities';
 import { createNotificationActivities } from '../src/jobs/notifications/activities';
+import { createWalletPushActivities } from '../src/jobs/walletPushes/activities';
 import { createOrphanedRequestActivities } from '../src/jobs/orphanedRequests/activities';
 
 /**
@@ -30,6 +31,7 @@ export function createActivities(deps: Deps) {
     ...createConsumerDeletionActivities(deps),
     ...createAuditReportActivities(deps),
     ...createNotificationActivities(deps),
+    ...createWalletPushActivities(deps),
     ...createOrphanedRequestActivities(deps),
     /** Liveness probe for the worker: proves the activity side reaches PostgreSQL. */
     async databaseTime(): Promise<string> {

@@ -6,6 +6,8 @@ import api from './api';
 import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
+import notifications from './notifications';
+import walletBench from './wallet';
 import dciSubscriptions from './dciSubscriptions';
 
 type Bench = () => Promise<void>;
@@ -14,7 +16,9 @@ const BENCHES: Record<string, Bench> = {
   distribution,
   invalidation,
   registry: registryBench,
+  wallet: walletBench,
   api,
+  notifications,
   'dci-subscriptions': dciSubscriptions,
 };
 

@@ -24,6 +24,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', ''])
   .optional()
   .transform((v) => v === 'true' || v === '1');
+/** An empty value counts as unset (compose passes `${VAR:-}` through as ""). */
+const unsetIfEmpty = <T extends z.ZodType>(rule: T) => z.preprocess((v) => (v === '' ? undefined : v), rule);
 const port = z.coerce.number().int().min(1).max(65535);
 
 const tree = z.object({
@@ -88,23 +90,23 @@ const tree = z.object({
     ),
     /** Real passes (src/wallet): signing material as configured (PEM text or a path); all unset in development: generated. */
     apple: z.object({
-      teamId: env('APPLE_TEAM_ID', z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team identifier').optional()),
-      passCert: env('APPLE_PASS_CERT', z.string().min(1).optional()),
-      passKey: env('APPLE_PASS_KEY', z.string().min(1).optional()),
-      passKeyPassphrase: env('APPLE_PASS_KEY_PASSPHRASE', z.string().optional()),
-      wwdrCert: env('APPLE_WWDR_CERT', z.string().min(1).optional()),
+      teamId: env('APPLE_TEAM_ID', unsetIfEmpty(z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team identifier').optional())),
+      passCert: env('APPLE_PASS_CERT', unsetIfEmpty(z.string().min(1).optional())),
+      passKey: env('APPLE_PASS_KEY', unsetIfEmpty(z.string().min(1).optional())),
+      passKeyPassphrase: env('APPLE_PASS_KEY_PASSPHRASE', unsetIfEmpty(z.string().optional())),
+      wwdrCert: env('APPLE_WWDR_CERT', unsetIfEmpty(z.string().min(1).optional())),
     }),
     /** APNs token auth; `url` unset: Apple's production host, and pushes only when `key` is set. */
     apns: z.object({
-      key: env('APNS_KEY', z.string().min(1).optional()),
-      keyId: env('APNS_KEY_ID', z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character key ID of the APNs auth key').optional()),
-      teamId: env('APNS_TEAM_ID', z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team identifier').optional()),
-      url: env('APNS_URL', z.string().url().refine((u) => u.startsWith('https://'), 'must be an https URL (APNs speaks HTTP/2 over TLS)').optional()),
+      key: env('APNS_KEY', unsetIfEmpty(z.string().min(1).optional())),
+      keyId: env('APNS_KEY_ID', unsetIfEmpty(z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character key ID of the APNs auth key').optional())),
+      teamId: env('APNS_TEAM_ID', unsetIfEmpty(z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team identifier').optional())),
+      url: env('APNS_URL', unsetIfEmpty(z.string().url().refine((u) => u.startsWith('https://'), 'must be an https URL (APNs speaks HTTP/2 over TLS)').optional())),
       /** Extra CA certificates (PEM or a path) to trust for APNS_URL: tests, a TLS-intercepting proxy. */
-      ca: env('APNS_CA', z.string().min(1).optional()),
+      ca: env('APNS_CA', unsetIfEmpty(z.string().min(1).optional())),
     }),
     google: z.object({
-      serviceAccount: env('GOOGLE_WALLET_SERVICE_ACCOUNT', z.string().min(1).optional()),
+      serviceAccount: env('GOOGLE_WALLET_SERVICE_ACCOUNT', unsetIfEmpty(z.string().min(1).optional())),
       apiUrl: env('GOOGLE_WALLET_API_URL', z.string().url().optional()),
       tokenUrl: env('GOOGLE_OAUTH_TOKEN_URL', z.string().url().optional()),
     }),

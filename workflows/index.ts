@@ -15,4 +15,5 @@ export { forgetPass } from '../src/jobs/forget/workflow';
 export { consumerDeletion, consumerOperationsCleanup } from '../src/jobs/consumerDeletion/workflow';
 export { auditLogReport } from '../src/jobs/auditReports/workflow';
 export { notificationDelivery } from '../src/jobs/notifications/workflow';
+export { walletPushes } from '../src/jobs/walletPushes/workflow';
 export { orphanedRequestSweep } from '../src/jobs/orphanedRequests/workflow';

@@ -20,6 +20,8 @@ import { oauthRouter } from './http/oauth';
 import { consumerOperationsRouter } from './http/consumerOperations';
 import { passDownloadRouter } from './http/passDownload';
 import { requestContext } from './http/requestContext';
+import { graphqlTooMany, limiter, oauthTooMany, restTooMany } from './http/rateLimits';
+import { dciTooMany } from './dci/router';
 import { walletRouter } from './http/wallet';
 import { applePassesRouter } from './http/applePasses';
 import { WalletPasses } from '../wallet/walletPasses';
@@ -58,6 +60,13 @@ export function createApp(deps: Deps): express.Express {
     res.json(openApiDocument({ version: VERSION, serverUrl: deps.config.publicBaseUrl }));
   });
   if (deps.config.env === 'development') app.use(graphiqlRouter());
+
+  // Per-address rate limits of the unauthenticated routes, before any body is parsed (rateLimits.ts).
+  app.use('/oauth/token', limiter('oauthPerAddress', oauthTooMany));
+  app.use('/pass-download', limiter('passDownloadPerAddress', restTooMany));
+  app.use('/v1/log', limiter('walletLogPerAddress', restTooMany));
+  app.use('/claim/query', limiter('claimPerAddress', graphqlTooMany));
+  app.use('/dci/:registry/registry', limiter('dciPerAddress', dciTooMany));
 
   // Checks the pass signing configuration now: a bad certificate stops the API at start-up.
   const wallets = new WalletPasses(deps.config, deps.db);

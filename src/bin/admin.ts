@@ -7,6 +7,7 @@ import { listCallbacks, retryCallback } from '../services/callbacks/operations';
 import { parseMonthKey } from '../domain/reportingPeriod';
 import { startInvoicingRun } from '../temporal/schedules';
 import { DCI_COMMANDS } from './adminDci';
+import { IMAGE_USAGE, imageFlags, readImageFlags, storeImages, WALLET_COMMANDS } from './adminWallet';
 import { NOTIFICATION_COMMANDS } from './adminNotifications';
 import { createOAuthClient } from '../services/consumers/oauthClients';
 import { createAccount, createCard, createDigitalCard, createIssuer, registerConsumer } from '../services/consumers/registry';
@@ -74,7 +75,7 @@ const COMMANDS: Command[] = [
     if (!org) throw new UsageError(`--id: no organisation "${f.id}"`);
     printOrg(org);
   }),
-  command('design create --org <id> --title <title> --prefix <digits> --fields <key,key,...> [--card-number-length <n>] [--reserve <start-end>]...', 'creates a pass design and its serial sequence', {
+  command(`design create --org <id> --title <title> --prefix <digits> --fields <key,key,...> [--card-number-length <n>] [--reserve <start-end>]... ${IMAGE_USAGE}`, 'creates a pass design and its serial sequence (and its images)', {
     org: orgIdSchema,
     title: required('the pass design title'),
     prefix: z.string({ error: 'is required' }).regex(/^\d{1,10}$/, 'must be 1-10 digits'),
@@ -84,7 +85,9 @@ const COMMANDS: Command[] = [
       .pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'each key must be a letter or _ then letters, digits or _')).min(1, 'needs at least one key')),
     'card-number-length': z.coerce.number().int().min(4, 'must be 4-15').max(15, 'must be 4-15').optional(),
     reserve: z.array(range).optional(),
+    ...imageFlags,
   }, async (f, config) => {
+    const images = readImageFlags(f);
     const design = await withDb(config, async (db) => {
       const org = await getOrganisation(db, f.org);
       if (!org) throw new UsageError(`--org: no organisation "${f.org}" (create it with: org create)`);
@@ -97,9 +100,9 @@ const COMMANDS: Command[] = [
         presentation: defaultPresentation(org.name, f.title, f.fields, config.publicBaseUrl),
         cardNumberLength: f['card-number-length'],
         reservedRanges: f.reserve,
-      });
+      }).then(async (d) => ({ ...d, images: Object.keys(images).length ? await storeImages(db, d.id, images) : '' }));
     });
-    console.log(`Created pass design "${design.title}" for ${f.org}: serial prefix ${design.serial_prefix}, fields ${f.fields.join(', ')}`);
+    console.log(`Created pass design "${design.title}" for ${f.org}: serial prefix ${design.serial_prefix}, fields ${f.fields.join(', ')}${design.images ? `, images ${design.images}` : ''}`);
   }),
   command(`token --org <id> --email <email> --roles <${ROLES.join(',')}> [--expires <30d>]`, 'prints a JWT for the API', {
     org: orgIdSchema,
@@ -173,6 +176,7 @@ const COMMANDS: Command[] = [
     console.log(`Created digital card ${d.id}: card ${f.card} is pass ${f.serial}`);
   }),
   ...DCI_COMMANDS,
+  ...WALLET_COMMANDS,
   ...NOTIFICATION_COMMANDS,
 ];
 

@@ -11,7 +11,8 @@ export interface PlanNode {
  * one-off parameterised query sees them), flattened to its node types in tree order.
  */
 export async function explainNodes(db: Knex | Knex.Transaction, query: Knex.QueryBuilder | Knex.Raw): Promise<PlanNode[]> {
-  const result = await db.raw(`EXPLAIN (FORMAT JSON) ${query.toQuery()}`);
+  // Inlined values may hold "?" (jsonpath filters): escaped, so knex leaves them alone.
+  const result = await db.raw(`EXPLAIN (FORMAT JSON) ${query.toQuery().replace(/\?/g, '\\?')}`);
   const nodes: PlanNode[] = [];
   const walk = (plan: any) => {
     nodes.push({ type: plan['Node Type'], ...(plan['Index Name'] ? { index: plan['Index Name'] } : {}) });

@@ -34,6 +34,8 @@ export interface ServiceProcessOptions {
 export class ServiceProcess {
   private child?: ChildProcess;
   output = '';
+  /** Called with every chunk the process writes (stdout and stderr), for tests that keep all of it. */
+  onOutput?: (chunk: string) => void;
 
   constructor(
     private readonly env: Record<string, string>,
@@ -53,6 +55,7 @@ export class ServiceProcess {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${this.output.slice(-2000)}`)), 60_000);
       const onData = (c: Buffer) => {
+        this.onOutput?.(c.toString());
         this.output = (this.output + c.toString()).slice(-20_000);
         if (this.output.includes(this.opts.ready)) {
           clearTimeout(timer);

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
+import type { Principal } from '../auth/tokens';
 import { copyRowsIn } from '../db/copy';
 import type { Db } from '../db/knex';
+import { AuditCategory, recordAudit } from './audit';
 import { enqueueCallback } from './callbacks/deliveries';
 import { DomainError } from './errors';
 import type { FileStore } from './files';
@@ -72,6 +74,39 @@ export async function stageRows(
   if (count === 0) throw new DomainError('BAD_USER_INPUT', empty.message, empty.field);
   await trx(requests).where({ id: requestId }).update({ batch_count: count, failure_count: failures, processed_count: failures });
   return { count, failures };
+}
+
+/** What a batch submission of each kind is called (audit) and how an empty one is refused. */
+const SUBMISSIONS: Record<BatchKind, { category: AuditCategory; action: Record<'api' | 'csv', string>; field: Record<'api' | 'csv', string>; empty: string }> = {
+  distribution: {
+    category: 'Distributions',
+    action: { api: 'distributePassBatch', csv: 'distributePassesCSV' },
+    field: { api: 'input.passDetails', csv: 'input.file' },
+    empty: 'contains no passes to distribute',
+  },
+  invalidation: {
+    category: 'Invalidations',
+    action: { api: 'invalidateBatchPasses', csv: 'invalidatePassesCSV' },
+    field: { api: 'input.serialNumbers', csv: 'input.file' },
+    empty: 'contains no serial numbers',
+  },
+};
+
+/**
+ * Stages a batch submission's rows (stageRows) and records its audit event, inside the caller's
+ * transaction. `details` gets the staged count. Returns the count.
+ */
+export async function stageSubmission(
+  trx: Knex.Transaction,
+  kind: BatchKind,
+  requestId: string,
+  s: { principal: Pick<Principal, 'org' | 'email'>; source: 'api' | 'csv'; rows: AsyncIterable<StagedRow[]> },
+  details: (count: number) => Record<string, string | number | boolean | null>,
+): Promise<number> {
+  const o = SUBMISSIONS[kind];
+  const { count } = await stageRows(trx, kind, requestId, s.rows, { field: o.field[s.source], message: o.empty });
+  await recordAudit(trx, { organisationId: s.principal.org, actor: s.principal.email, category: o.category, action: o.action[s.source], subject: requestId, details: details(count) });
+  return count;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Db } from '../db/knex';
 import { applePassTypeIdentifier } from '../services/appleWallet';
 import { designImageFiles } from './apple/images';
 import { buildPkpass } from './apple/pkpass';
+import { ManifestSigner, manifestSigner } from './apple/pkcs7';
 import { AppleSigning, appleSigning } from './apple/signing';
 import { googleSaveLink } from './google/saveLink';
 import { GoogleServiceAccount, googleServiceAccount } from './google/serviceAccount';
@@ -17,12 +18,14 @@ import { loadPassContent, PassContent } from './passContent';
 export class WalletPasses {
   readonly apple: AppleSigning;
   readonly google: GoogleServiceAccount | undefined;
+  private readonly signer: ManifestSigner;
 
   constructor(
     private readonly config: Config,
     private readonly db: Db,
   ) {
     this.apple = appleSigning(config);
+    this.signer = manifestSigner(this.apple);
     this.google = googleServiceAccount(config);
   }
 
@@ -35,7 +38,7 @@ export class WalletPasses {
   }
 
   async pkpass(content: PassContent): Promise<Buffer> {
-    return buildPkpass(this.config, this.apple, content, await designImageFiles(this.db, content.designId));
+    return buildPkpass(this.config, this.apple, this.signer, content, await designImageFiles(this.db, content.designId));
   }
 
   /** The save link; records that a Google object for the pass may now exist, so its changes are pushed to Google. */

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { jwtVerify, decodeJwt } from 'jose';
-import { saveDesignImages } from '../../src/wallet/apple/images';
 import { googleServiceAccount } from '../../src/wallet/google/serviceAccount';
 import { appleSigning } from '../../src/wallet/apple/signing';
 import { applePassTypeIdentifier } from '../../src/services/appleWallet';
+import { adminCli } from '../helpers/adminCli';
 import { createTestOrg, gql, Harness, startHarness, tokenFor } from '../helpers/harness';
 import { manifestOf, opensslVerify, sha1, unzip } from '../helpers/pkpass';
 
@@ -127,14 +128,25 @@ describe('wallet passes (real API and PostgreSQL, openssl as a process)', () => 
     expect((await h.deps.db('passes').where({ id: p.passId }).first('google_object_issued')).google_object_issued).toBe(true);
   });
 
-  it('a design image set by the operator replaces the default icon', async () => {
+  it('design images set with `admin design update --icon/--logo/--strip` (real CLI) replace the default icon; bad files are named', async () => {
     const p = await distributed();
-    const png = fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'wallet', 'icon@3x.png'));
-    await saveDesignImages(h.deps.db, p.design.id, { icon: png, logo: png, strip: png });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-images-'));
+    const assets = path.join(__dirname, '..', '..', 'assets', 'wallet');
+    fs.copyFileSync(path.join(assets, 'icon@3x.png'), path.join(dir, 'brand.png'));
+    fs.copyFileSync(path.join(assets, 'icon@2x.png'), path.join(dir, 'brand@2x.png'));
+    fs.writeFileSync(path.join(dir, 'not-a.png'), 'GIF89a...');
+    const admin = adminCli({ DATABASE_URL: h.deps.config.databaseUrl! });
+    const bad = await admin('design', 'update', '--org', p.org.id, '--title', p.title, '--logo', path.join(dir, 'not-a.png'));
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--logo: must be a PNG image') });
+    const ok = await admin('design', 'update', '--org', p.org.id, '--title', p.title, '--icon', path.join(dir, 'brand.png'), '--strip', path.join(dir, 'brand.png'));
+    expect(ok).toMatchObject({ code: 0, stdout: `Updated pass design "${p.title}" of ${p.org.id}: images icon, icon@2x, strip, strip@2x\n` });
+
     const files = await unzip(Buffer.from(await (await fetch(`${p.link}&deviceOS=Apple`)).arrayBuffer()));
-    expect(Object.keys(files).sort()).toEqual(['icon.png', 'logo.png', 'manifest.json', 'pass.json', 'signature', 'strip.png']);
-    expect(files['icon.png'].equals(png)).toBe(true);
+    expect(Object.keys(files).sort()).toEqual(['icon.png', 'icon@2x.png', 'manifest.json', 'pass.json', 'signature', 'strip.png', 'strip@2x.png']);
+    expect(files['icon.png'].equals(fs.readFileSync(path.join(dir, 'brand.png')))).toBe(true);
+    expect(files['strip@2x.png'].equals(fs.readFileSync(path.join(dir, 'brand@2x.png')))).toBe(true);
     expect(opensslVerify(files.signature, files['manifest.json'], devCa()).ok).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('the web service serves the latest pass with the ApplePass token: Last-Modified, 304, 401, 404', async () => {

@@ -28,8 +28,8 @@ describe('DCI query translation', () => {
   it('resolves the FR seed example paths (farm_info.location -> farm_details[].place) through arrays', () => {
     const q = sql(fr, 'expression', expr({ $and: [{ 'farm_info.location.geo.latitude': { $eq: 9.56 } }, { 'farm_info.location.geo.longitude': { $gte: 100 } }] }));
     expect(q.bindings[0]).toBe('{"farm_details":[{"place":{"geo":{"latitude":9.56}}}]}');
-    // Numeric ranges: the expression the GiST indexes are built on, over every farm's longitude.
-    expect(q.sql).toContain(`(dci_numbers(record, '$."farm_details"."place"."geo"."longitude"'::jsonpath) && numrange(?::numeric, NULL, '[)'))`);
+    // An indexed number attribute: its stored multirange column (every farm's longitude) overlaps the range.
+    expect(q.sql).toContain(`(num_fr_longitude && numrange(?::numeric, NULL, '[)'))`);
     expect(q.bindings[1]).toBe(100);
   });
 
@@ -40,9 +40,7 @@ describe('DCI query translation', () => {
       'farm_details.farming_activities.crop_production.end_use': 'Seed',
       'family_details.group_type': { $ne: 'household' },
     }));
-    const size = `dci_numbers(record, '$."family_details"."group_size"'::jsonpath)`;
-    const score = `dci_numbers(record, '$."family_details"."poverty_score"'::jsonpath)`;
-    const ranges = `((${size} && numrange(?::numeric, NULL, '()')) AND (${size} && numrange(NULL, ?::numeric, '()'))) OR (${score} && numrange(NULL, ?::numeric, '(]'))`;
+    const ranges = `((num_fr_group_size && numrange(?::numeric, NULL, '()')) AND (num_fr_group_size && numrange(NULL, ?::numeric, '()'))) OR (num_fr_poverty_score && numrange(NULL, ?::numeric, '(]'))`;
     expect(q.sql).toBe(`((${ranges}) AND (record @> ?::jsonb OR record @> ?::jsonb) AND (record @> ?::jsonb) AND (NOT record @> ?::jsonb))`);
     expect(q.bindings).toContain('{"farm_details":[{"farm_type":"Cooperative farms"}]}');
     expect(q.bindings).toContain('{"farm_details":[{"farming_activities":[{"crop_production":[{"end_use":["Seed"]}]}]}]}');
@@ -70,13 +68,17 @@ describe('DCI query translation', () => {
       { seq_num: 2, expression1: { attribute_name: 'poverty_score', operator: 'ge', attribute_value: 50 }, condition: 'not', expression2: { attribute_name: 'disability_level', operator: 'in', attribute_value: ['Mild'] } },
       { seq_num: 1, expression1: { attribute_name: 'disability_status', operator: 'eq', attribute_value: 'Approved' } },
     ]);
-    expect(q.sql).toBe(`((record @> ?::jsonb) AND ((dci_numbers(record, '$."poverty_score"'::jsonpath) && numrange(?::numeric, NULL, '[)')) AND NOT (record @> ?::jsonb)))`);
+    expect(q.sql).toBe(`((record @> ?::jsonb) AND ((num_dr_poverty_score && numrange(?::numeric, NULL, '[)')) AND NOT (record @> ?::jsonb)))`);
   });
 
-  it('keeps ranges on text attributes (dates) as bound jsonpath filters', () => {
+  it('keeps ranges on text attributes (dates) and unindexed numbers as bound jsonpath filters; qualifies columns like the record', () => {
     const q = sql(dr, 'expression', expr({ registration_date: { $gt: '2023-01-01' } }));
     expect(q.sql).toBe('jsonb_path_exists(record, ?::jsonpath, ?::jsonb)');
     expect(q.bindings).toEqual(['$."registration_date" ? (@ > $v)', '{"v":"2023-01-01"}']);
+    const count = sql(fr, 'expression', expr({ 'machineries_details.count': { $gte: 2 } }));
+    expect(count.bindings).toEqual(['$."machineries_details"."count" ? (@ >= $v)', '{"v":2}']);
+    const aliased = toSql(parseQuery(fr, 'expression', expr({ poverty_score: { $lte: 3 } })), 'r.record');
+    expect(aliased.sql).toBe(`(r.num_fr_poverty_score && numrange(NULL, ?::numeric, '(]'))`);
   });
 
   it.each([

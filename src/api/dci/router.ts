@@ -15,6 +15,7 @@ import { createRecord, getRecord, updateRecord } from '../../services/dci/record
 import { syncSearch } from '../../services/dci/searchRequests';
 import { syncTxnStatus } from '../../services/dci/txnStatus';
 import { requireAdminToken } from './adminAuth';
+import type { TooManyResponder } from '../http/rateLimits';
 import { requireDciToken } from './tokenAuth';
 
 /**
@@ -87,6 +88,11 @@ function reply(res: Response, err: unknown, sync?: (err: DomainError) => unknown
 }
 
 const BOTH: readonly RegistryKey[] = ['dr', 'fr'];
+
+/** A rate-limit refusal as the standard's ERR acknowledgement. */
+export const dciTooMany: TooManyResponder = (res, message) => {
+  res.json(ack('ERR', undefined, { code: 'err.request.too_many_requests', message }));
+};
 
 export function dciRouter(deps: Deps): express.Router {
   const router = express.Router();

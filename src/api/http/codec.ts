@@ -83,7 +83,8 @@ export function codecRouter(config: Config): Router {
     const g = Buffer.from(given ?? '');
     return g.length === expected.length && crypto.timingSafeEqual(g, expected);
   };
-  const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response) => {
+  /** The token is checked before the (up to 16 MB) body is read: strangers cost no parsing. */
+  const authorize = (req: Request, res: Response, next: NextFunction) => {
     if (!token) {
       res.status(503).json({ error: 'SERVICE_UNAVAILABLE', message: 'the codec endpoint is off: set CODEC_AUTH_TOKEN to serve it' });
       return;
@@ -97,6 +98,9 @@ export function codecRouter(config: Config): Router {
       res.status(401).json({ error: 'UNAUTHENTICATED', message: 'a valid codec token is required (Authorization: Bearer <token>, or /codec/<token>/...)' });
       return;
     }
+    next();
+  };
+  const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response) => {
     let payloads: Payload[];
     try {
       payloads = codecBody.parse(req.body ?? {}).payloads.map((p) => ({
@@ -118,9 +122,9 @@ export function codecRouter(config: Config): Router {
   };
   const json = express.json({ limit: '16mb' });
   router.use('/codec', cors);
-  router.post('/codec/encode', json, handle('encode'));
-  router.post('/codec/decode', json, handle('decode'));
-  router.post('/codec/:token/encode', json, handle('encode'));
-  router.post('/codec/:token/decode', json, handle('decode'));
+  router.post('/codec/encode', authorize, json, handle('encode'));
+  router.post('/codec/decode', authorize, json, handle('decode'));
+  router.post('/codec/:token/encode', authorize, json, handle('encode'));
+  router.post('/codec/:token/decode', authorize, json, handle('decode'));
   return router;
 }

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps';
 import { logger } from '../../logger';
 import { authenticateClient } from '../../services/consumers/oauthClients';
 import { registerRoute } from '../openapi';
+import { limiter, oauthTooMany } from './rateLimits';
 
 const tokenRequest = z.object({
   grant_type: z.string().describe('client_credentials'),
@@ -38,7 +39,13 @@ export function oauthRouter(deps: Deps): Router {
   const router = Router();
   const fail = (res: express.Response, status: number, error: string, description: string) =>
     res.status(status).setHeader('Cache-Control', 'no-store').json({ error, error_description: description });
-  router.post('/oauth/token', express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' }), async (req, res) => {
+  // Per client_id (body or Basic), so one client's secret cannot be guessed from many addresses.
+  const perClient = limiter('oauthPerClient', oauthTooMany, (req) => {
+    const basic = /^Basic\s+(\S+)$/i.exec(req.header('authorization') ?? '');
+    const id = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':')[0] : (req.body as { client_id?: unknown } | undefined)?.client_id;
+    return typeof id === 'string' && id !== '' ? `client:${id}` : undefined;
+  });
+  router.post('/oauth/token', express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' }), perClient, async (req, res) => {
     try {
       const body = tokenRequest.safeParse(req.body ?? {});
       if (!body.success) return fail(res, 400, 'invalid_request', formatIssues(body.error.issues.slice(0, 1)));

@@ -11,6 +11,8 @@ export interface Attribute {
   /** arrays[i]: the value at segments[i] is an array (of objects, or of scalars for the leaf). */
   arrays: boolean[];
   type: LeafType;
+  /** A stored column holding this number attribute's values as a nummultirange, GiST-indexed (range filters use it). */
+  column?: string;
 }
 
 export type Catalogue = Map<string, Attribute>;

@@ -265,13 +265,10 @@ function nestUnder(segments: string[], leaf: unknown): unknown {
 
 const JSONPATH_OPS: Partial<Record<Op, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
-/** The jsonpath of an attribute; lax mode walks into arrays on the way. Segments come from the catalogue, never from input. */
-export function attributePath(attr: Attribute): string {
-  return '$' + attr.segments.map((s) => `."${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('');
-}
-
+/** A jsonpath over the attribute; lax mode walks into arrays on the way. Segments come from the catalogue, never from input. */
 function jsonPath(attr: Attribute, op: Op): string {
-  return `${attributePath(attr)} ? (@ ${JSONPATH_OPS[op]} $v)`;
+  const steps = attr.segments.map((s) => `."${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('');
+  return `$${steps} ? (@ ${JSONPATH_OPS[op]} $v)`;
 }
 
 /** numrange bounds of `attribute <op> value` ranges: the value as the lower or upper end. */
@@ -283,16 +280,15 @@ const RANGE_OF: Partial<Record<Op, { lower: boolean; bounds: string }>> = {
 };
 
 /**
- * A numeric range condition as `dci_numbers(record, path) && numrange(...)`: the same matches as
- * the jsonpath filter (any number the path reaches is in the range), written as the expression the
- * registry's GiST indexes are built on (migration 20261202070001). The path is a catalogue path
- * (quoted as a SQL literal, never input); the value is bound.
+ * A range condition on an indexed number attribute: its stored column (every number the path
+ * reaches, as a nummultirange) overlaps the range; the same matches as the jsonpath filter, served
+ * by the column's GiST index. The column name comes from the registry definition, never from input.
  */
-function numberRange(column: string, attr: Attribute, op: Op, value: number): SqlFragment {
+function numberRange(recordColumn: string, attr: Attribute & { column: string }, op: Op, value: number): SqlFragment {
   const { lower, bounds } = RANGE_OF[op]!;
-  const path = attributePath(attr).replace(/'/g, "''");
+  const table = recordColumn.includes('.') ? `${recordColumn.slice(0, recordColumn.lastIndexOf('.'))}.` : '';
   const range = lower ? `numrange(?::numeric, NULL, '${bounds}')` : `numrange(NULL, ?::numeric, '${bounds}')`;
-  return { sql: `(dci_numbers(${column}, '${path}'::jsonpath) && ${range})`, bindings: [value] };
+  return { sql: `(${table}${attr.column} && ${range})`, bindings: [value] };
 }
 
 /** Translates a condition tree into a WHERE fragment over `column` (a jsonb column or expression). */
@@ -317,7 +313,7 @@ export function toSql(cond: Cond, column = 'record'): SqlFragment {
         const values = value as Scalar[];
         return { sql: `(${values.map(() => `${column} @> ?::jsonb`).join(' OR ')})`, bindings: values.map((v) => JSON.stringify(nest(attr, v))) };
       }
-      if (attr.type === 'number') return numberRange(column, attr, op, value as number);
+      if (attr.column) return numberRange(column, attr as Attribute & { column: string }, op, value as number);
       return { sql: `jsonb_path_exists(${column}, ?::jsonpath, ?::jsonb)`, bindings: [jsonPath(attr, op), JSON.stringify({ v: value })] };
     }
   }

@@ -158,6 +158,26 @@ const FR_SAMPLE = {
   last_updated: '2023-09-20T00:00:00Z',
 };
 
+/**
+ * Number attributes the registries' range queries commonly filter on, stored as generated,
+ * GiST-indexed columns (migration 20261202070003); other number attributes are filtered unindexed.
+ */
+const NUMBER_COLUMNS: Record<RegistryKey, Record<string, string>> = {
+  dr: { poverty_score: 'num_dr_poverty_score' },
+  fr: {
+    'family_details.poverty_score': 'num_fr_poverty_score',
+    'family_details.group_size': 'num_fr_group_size',
+    'farm_details.place.geo.latitude': 'num_fr_latitude',
+    'farm_details.place.geo.longitude': 'num_fr_longitude',
+  },
+};
+
+function catalogueOf(key: RegistryKey, sample: Record<string, unknown>): Catalogue {
+  const catalogue = buildCatalogue(sample);
+  for (const [path, column] of Object.entries(NUMBER_COLUMNS[key])) catalogue.get(path)!.column = column;
+  return catalogue;
+}
+
 export const REGISTRIES: Record<RegistryKey, RegistryDef> = {
   dr: {
     key: 'dr',
@@ -172,7 +192,7 @@ export const REGISTRIES: Record<RegistryKey, RegistryDef> = {
     pathAliases: { 'member.member_identifier': 'personal_details.identifier' },
     recordsShape: 'object',
     sample: DR_SAMPLE,
-    catalogue: buildCatalogue(DR_SAMPLE),
+    catalogue: catalogueOf('dr', DR_SAMPLE),
   },
   fr: {
     key: 'fr',
@@ -186,7 +206,7 @@ export const REGISTRIES: Record<RegistryKey, RegistryDef> = {
     pathAliases: { 'farm_info.location': 'farm_details.place', farm_info: 'farm_details' },
     recordsShape: 'array',
     sample: FR_SAMPLE,
-    catalogue: buildCatalogue(FR_SAMPLE),
+    catalogue: catalogueOf('fr', FR_SAMPLE),
   },
 };
 

@@ -1,8 +1,9 @@
 import type { Principal } from '../../auth/tokens';
+import { countMessages } from '../../notifications/delivery';
+import { dispatchKeys } from '../../notifications/keys';
 import type { Db } from '../../db/knex';
 import { keysetPage, KeysetCursor } from '../../db/pagination';
-import { recordAudit } from '../../services/audit';
-import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, stageRows, StagedRow } from '../../services/batchRequests';
+import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, stageSubmission, StagedRow } from '../../services/batchRequests';
 import { copyCsvGzip, sqlIsoTime, sqlList, sqlSafeText } from '../../services/csvFiles';
 import { checkLinkWindow, distributionTarget, insertDistributionRequest } from '../../services/distribution';
 import type { FileStore } from '../../services/files';
@@ -38,19 +39,8 @@ export async function stageBatchDistribution(db: Db, principal: Principal, s: Ba
       requestKey: s.requestKey,
       source: s.source,
     });
-    const { count } = await stageRows(trx, 'distribution', requestId, s.rows, {
-      field: s.source === 'csv' ? 'input.file' : 'input.passDetails',
-      message: 'contains no passes to distribute',
-    });
+    const count = await stageSubmission(trx, 'distribution', requestId, { principal, source: s.source, rows: s.rows }, (batchCount) => ({ passDesignId: target.design.id, batchCount }));
     await trx('distribution_requests').where({ id: requestId }).update({ projected_cost: count * target.org.price_per_pass });
-    await recordAudit(trx, {
-      organisationId: principal.org,
-      actor: principal.email,
-      category: 'Distributions',
-      action: s.source === 'csv' ? 'distributePassesCSV' : 'distributePassBatch',
-      subject: requestId,
-      details: { passDesignId: target.design.id, batchCount: count },
-    });
     return { requestId, batchCount: count, created: true };
   });
 }
@@ -94,11 +84,22 @@ const FAILURE_CSV_SQL = `
  * streamed out of PostgreSQL with COPY into gzip, the request completed, and the organisation's
  * callback recorded (or an outbox email).
  */
-export async function finalizeDistribution(db: Db, links: PassLinks, files: FileStore, requestId: string): Promise<{ callbackId: string | null }> {
-  return completeBatch(db, files, 'distribution', requestId, async () => ({
+export async function finalizeDistribution(
+  db: Db,
+  links: PassLinks,
+  files: FileStore,
+  requestId: string,
+): Promise<{ callbackId: string | null; resultsEmails: number; deliveries: number }> {
+  const { callbackId } = await completeBatch(db, files, 'distribution', requestId, async () => ({
     success: await copyCsvGzip(db, SUCCESS_CSV_SQL, [links.downloadLink(''), requestId]),
     failure: await copyCsvGzip(db, FAILURE_CSV_SQL, [requestId]),
   }));
+  // What the delivery stage has to send: the results email, the passes asked for by email / SMS.
+  return {
+    callbackId,
+    resultsEmails: await countMessages(db, dispatchKeys.results('distribution', requestId)),
+    deliveries: await countMessages(db, dispatchKeys.passes(requestId)),
+  };
 }
 
 export async function getDistributionProgress(db: Db, requestId: string): Promise<DistributionProgress> {

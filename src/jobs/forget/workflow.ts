@@ -1,7 +1,8 @@
-import { log, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
+import { log, patched, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { ForgetActivities } from './activities';
 import { effectiveGraceMs } from '../../domain/forget';
 import type { ErasureCounts, ForgetPassInput } from './service';
+import { drainWalletPushes } from '../walletPushes/workflow';
 
 const { expireForgottenPass, erasePassPersonalData } = proxyActivities<ForgetActivities>({
   startToCloseTimeout: '5 minutes',
@@ -20,11 +21,14 @@ export interface ForgetPassResult {
  */
 export async function forgetPass(input: ForgetPassInput): Promise<ForgetPassResult> {
   await expireForgottenPass(input.passId);
+  const pushes = patched('wallet-pushes');
+  if (pushes) await drainWalletPushes();
   const grace = effectiveGraceMs(input.gracePeriodMs);
   setCurrentDetails(`Pass expired; personal details are erased after ${Math.round(grace / 1000)} s`);
   log.info('pass expired, waiting before erasure', { passId: input.passId, graceMs: grace });
   if (grace > 0) await sleep(grace);
   const erased = await erasePassPersonalData(input.passId);
+  if (pushes) await drainWalletPushes();
   setCurrentDetails('Personal details erased');
   log.info('personal details erased', { passId: input.passId, erased });
   return { passId: input.passId, erased };

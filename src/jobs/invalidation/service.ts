@@ -1,23 +1,12 @@
 import type { Knex } from 'knex';
+import { countMessages } from '../../notifications/delivery';
+import { dispatchKeys } from '../../notifications/keys';
 import type { Principal } from '../../auth/tokens';
 import type { Db } from '../../db/knex';
 import { keysetPage, KeysetCursor } from '../../db/pagination';
 import { invalidationRefusal } from '../../domain/invalidation';
 import { recordAudit } from '../../services/audit';
-import {
-  batchProgress,
-  BatchProgress,
-  checkIndividualSize,
-  claimPendingRows,
-  MAX_INDIVIDUAL,
-  completeBatch,
-  findByRequestKey,
-  recordRowResults,
-  resultLinks,
-  RowResult,
-  stageRows,
-  StagedRow,
-} from '../../services/batchRequests';
+import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, recordRowResults, resultLinks, RowResult, stageRows, stageSubmission, StagedRow } from '../../services/batchRequests';
 import { copyCsvGzip, sqlIsoTime, sqlSafeText } from '../../services/csvFiles';
 import { DomainError } from '../../services/errors';
 import type { FileStore } from '../../services/files';
@@ -125,7 +114,12 @@ export async function expireScheduledInvalidation(db: Db, requestId: string, asO
 }
 
 /** Result CSVs (seed: successList = serial numbers; InvalidationFailureListItem) and the callback. */
-export async function finalizeInvalidation(db: Db, files: FileStore, requestId: string, asOf: Date): Promise<{ callbackId: string | null; scheduled: boolean }> {
+export async function finalizeInvalidation(
+  db: Db,
+  files: FileStore,
+  requestId: string,
+  asOf: Date,
+): Promise<{ callbackId: string | null; scheduled: boolean; resultsEmails: number }> {
   const request = await db('invalidation_requests').where({ id: requestId }).first('expiry_time');
   const scheduled = request.expiry_time.getTime() > asOf.getTime();
   const { callbackId } = await completeBatch(
@@ -150,7 +144,7 @@ export async function finalizeInvalidation(db: Db, files: FileStore, requestId: 
     }),
     scheduled ? 'Scheduled' : 'Complete',
   );
-  return { callbackId, scheduled };
+  return { callbackId, scheduled, resultsEmails: await countMessages(db, dispatchKeys.results('invalidation', requestId)) };
 }
 
 /** Records a batch invalidation and stages its serials; the same Idempotency-Key returns the first. */
@@ -160,18 +154,10 @@ export async function stageBatchInvalidation(db: Db, principal: Principal, s: In
   if (existing) return { requestId: existing.id as string, batchCount: existing.batch_count as number, created: false, expiryTime };
   return db.transaction(async (trx) => {
     const requestId = await insertRequest(trx, principal, { isBatch: true, expiryTime, source: s.source, requestKey: s.requestKey });
-    const { count } = await stageRows(trx, 'invalidation', requestId, s.rows, {
-      field: s.source === 'csv' ? 'input.file' : 'input.serialNumbers',
-      message: 'contains no serial numbers',
-    });
-    await recordAudit(trx, {
-      organisationId: principal.org,
-      actor: principal.email,
-      category: 'Invalidations',
-      action: s.source === 'csv' ? 'invalidatePassesCSV' : 'invalidateBatchPasses',
-      subject: requestId,
-      details: { batchCount: count, expiryTime: expiryTime.toISOString() },
-    });
+    const count = await stageSubmission(trx, 'invalidation', requestId, { principal, source: s.source, rows: s.rows }, (batchCount) => ({
+      batchCount,
+      expiryTime: expiryTime.toISOString(),
+    }));
     return { requestId, batchCount: count, created: true, expiryTime };
   });
 }

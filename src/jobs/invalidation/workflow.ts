@@ -1,19 +1,14 @@
-import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { InvalidationActivities } from './activities';
 import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
-import { runChunks } from '../chunks';
-import { startNotificationDelivery } from '../notifications/workflow';
+import { CHUNK_ACTIVITY, FINISH_ACTIVITY, runChunks } from '../chunks';
+import { drainWalletPushes } from '../walletPushes/workflow';
+import { deliverNotifications } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
 
-const { processInvalidationChunk } = proxyActivities<InvalidationActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-const { finalizeInvalidation, expireScheduledInvalidation } = proxyActivities<InvalidationActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { processInvalidationChunk } = proxyActivities<InvalidationActivities>(CHUNK_ACTIVITY);
+const { finalizeInvalidation, expireScheduledInvalidation } = proxyActivities<InvalidationActivities>(FINISH_ACTIVITY);
 
 export interface InvalidationInput {
   requestId: string;
@@ -36,16 +31,23 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
     () => processInvalidationChunk(input.requestId, input.chunkSize ?? 2000, Date.now()),
     (p) => continueAsNew<typeof invalidation>({ ...input, progress: p }),
   );
+  // Wallets hear of the change (expired now, or the expiration date set) before the callback's retries.
+  const pushes = patched('wallet-pushes');
+  if (pushes) await drainWalletPushes();
   let callback = 'none';
+  // The results email is delivered alongside the rest (callback, expiry timer) and awaited at the end.
+  let resultsDelivery: Promise<unknown> = Promise.resolve();
   if (input.batch) {
-    const { callbackId } = await finalizeInvalidation(input.requestId, Date.now());
-    await startNotificationDelivery(dispatchKeys.results('invalidation', input.requestId));
+    const { callbackId, resultsEmails } = await finalizeInvalidation(input.requestId, Date.now());
+    if (resultsEmails) resultsDelivery = deliverNotifications(dispatchKeys.results('invalidation', input.requestId));
     if (callbackId) callback = await deliverCallbackWithRetries(callbackId);
   }
   let expired = 0;
   if (input.expiryTimeMs > Date.now()) {
     await sleep(input.expiryTimeMs - Date.now());
     ({ expired } = await expireScheduledInvalidation(input.requestId, Date.now()));
+    if (pushes) await drainWalletPushes();
   }
+  await resultsDelivery;
   return { ...progress, expired, callback };
 }

@@ -1,6 +1,7 @@
-import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PassExpiryActivities } from './activities';
 import { expiryScheduledSignal } from './defs';
+import { drainWalletPushes } from '../walletPushes/workflow';
 
 const { nextPendingExpiry, expireDuePasses } = proxyActivities<PassExpiryActivities>({
   startToCloseTimeout: '5 minutes',
@@ -21,13 +22,16 @@ export async function passExpiryScheduler(): Promise<void> {
   setHandler(expiryScheduledSignal, (at) => {
     if (at < target) wakeEarlier = true;
   });
+  let timedOut = true;
   for (;;) {
-    await expireDuePasses(Date.now());
+    const expired = await expireDuePasses(Date.now());
+    // Wallets hear of what expired; a timer wake also retries pushes that failed before.
+    if ((expired > 0 || timedOut) && patched('wallet-pushes')) await drainWalletPushes();
     const next = await nextPendingExpiry();
     const now = Date.now();
     target = Math.min(next ?? Infinity, now + MAX_IDLE_MS);
     wakeEarlier = false;
-    if (target > now) await condition(() => wakeEarlier, target - now);
+    timedOut = target > now ? !(await condition(() => wakeEarlier, target - now)) : true;
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2000) {
       await continueAsNew<typeof passExpiryScheduler>();
     }

@@ -42,14 +42,20 @@ function matching(db: Db | Knex.Transaction, registry: RegistryKey, parsed: Pars
   return db('registry_records').where({ registry }).whereRaw(where.sql, where.bindings as Knex.RawBinding[]);
 }
 
-/** The IDs of one page of matches, each with the total count (what searchPage runs first; EXPLAIN-able). */
-export function pageQuery(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number) {
-  const order = orderBySql(parsed.sort);
-  return matching(db, registry, parsed)
-    .select('id', db.raw('count(*) OVER () AS total'))
-    .orderByRaw(order.sql, order.bindings as Knex.RawBinding[])
-    .limit(pageSize)
-    .offset((pageNumber - 1) * pageSize);
+/**
+ * The IDs of one page of matches, each with the total count (what searchPage runs first;
+ * EXPLAIN-able). The matches are first reduced to their IDs and sort keys (a materialized CTE), so
+ * the count over all of them and the sort never carry whole records.
+ */
+export function pageQuery(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Knex.Raw {
+  const where = toSql(parsed.where);
+  const keys = parsed.sort.map((s, i) => `, record #> ?::text[] AS k${i}`).join('');
+  const order = [...parsed.sort.map((s, i) => `k${i} ${s.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`), 'id ASC'].join(', ');
+  return db.raw(
+    `WITH matches AS MATERIALIZED (SELECT id${keys} FROM registry_records WHERE registry = ? AND ${where.sql})
+     SELECT id, count(*) OVER () AS total FROM matches ORDER BY ${order} LIMIT ? OFFSET ?`,
+    [...parsed.sort.map((s) => s.attr.segments), registry, ...where.bindings, pageSize, (pageNumber - 1) * pageSize] as Knex.RawBinding[],
+  );
 }
 
 export interface SearchPage {
@@ -62,7 +68,7 @@ export interface SearchPage {
  * that numbers the matches (IDs and sort keys only), then the page's records by ID.
  */
 export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Promise<SearchPage> {
-  const page: { id: string; total: string }[] = await pageQuery(db, registry, parsed, pageSize, pageNumber);
+  const page: { id: string; total: string }[] = (await pageQuery(db, registry, parsed, pageSize, pageNumber)).rows;
   if (page.length === 0) {
     // Past the last page (or nothing matches): the total still has to be counted.
     const row = await matching(db, registry, parsed).count<{ count: string }[]>({ count: '*' }).first();

@@ -1,0 +1,68 @@
+import { loadConfig } from '../../src/config';
+import { describePlan, explainNodes } from '../../src/db/explain';
+import { createDb, Db } from '../../src/db/knex';
+import { parseSearchCriteria } from '../../src/domain/dci/query';
+import { REGISTRIES } from '../../src/domain/dci/registries';
+import { generateRecords } from '../../src/services/dci/generate';
+import { upsertRecords } from '../../src/services/dci/records';
+import { pageQuery } from '../../src/services/dci/search';
+
+const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
+
+/**
+ * The registry query shapes the indexes are for, checked from EXPLAIN on real records: each must
+ * be able to use its index. Sequential scans are switched off for the check (on a table this small
+ * the planner would rightly scan it whole), so a plan without the index means the translated
+ * condition does not match any index expression.
+ */
+describe('DCI registry query plans', () => {
+  let db: Db;
+  beforeAll(async () => {
+    db = createDb(loadConfig().databaseUrl!);
+    // A seed of this test's own, so other suites' generated records are untouched.
+    await upsertRecords(db, 'fr', generateRecords('fr', 2000, 912, 0));
+    // VACUUM also merges the GIN index's pending list, which would otherwise make it look expensive.
+    await db.raw('VACUUM ANALYZE registry_records');
+  });
+  afterAll(() => db.destroy());
+
+  const plan = async (criteria: Record<string, unknown>) => {
+    const parsed = parseSearchCriteria(REGISTRIES.fr, criteria);
+    return db.transaction(async (trx) => {
+      await trx.raw('SET LOCAL enable_seqscan = off');
+      return explainNodes(trx, pageQuery(trx as unknown as Db, 'fr', parsed, 100, 1));
+    });
+  };
+
+  it.each([
+    ['$eq on a nested list attribute (jsonb containment)', { farm_type: { $eq: 'Cooperative farms' } }, ['registry_records_record_gin']],
+    ['$in (containment per value)', { 'farm_info.location.name': { $in: ['Chiang Mai', 'Lampang'] } }, ['registry_records_record_gin']],
+    ['$lt on a number attribute', { 'family_details.poverty_score': { $lt: 20 } }, ['registry_records_num_fr_poverty_score']],
+    ['$gte on a number attribute', { 'family_details.group_size': { $gte: 4 } }, ['registry_records_num_fr_group_size']],
+    [
+      'latitude/longitude ranges through the farm list (the seed example)',
+      { $and: [{ 'farm_info.location.geo.latitude': { $gte: 9.5, $lte: 9.6 } }, { 'farm_info.location.geo.longitude': { $gte: 100, $lte: 100.05 } }] },
+      ['registry_records_num_fr_latitude', 'registry_records_num_fr_longitude'],
+    ],
+    [
+      '$and of $eq and a range',
+      { $and: [{ farm_type: { $eq: 'Cooperative farms' } }, { 'family_details.poverty_score': { $lt: 20 } }] },
+      ['registry_records_record_gin', 'registry_records_num_fr_poverty_score'],
+    ],
+  ])('%s uses its index', async (_name, query, indexes) => {
+    const nodes = await plan({ query_type: 'expression', query: expr(query) });
+    const used = nodes.filter((n) => n.index).map((n) => n.index);
+    for (const index of indexes) expect({ plan: describePlan(nodes), used: used.includes(index) }).toEqual({ plan: describePlan(nodes), used: true });
+    expect(nodes.map((n) => n.type)).not.toContain('Seq Scan');
+  });
+
+  it('idtype-value uses the jsonb index', async () => {
+    const nodes = await plan({ query_type: 'idtype-value', query: { type: 'NationalID', value: 'M0009120000042' } });
+    expect(nodes.map((n) => n.index)).toContain('registry_records_record_gin');
+  });
+
+  it('an unindexed shape (a range on a text date) still runs, filtered without a range index', async () => {
+    const nodes = await plan({ query_type: 'expression', query: expr({ registration_date: { $gt: '2023-01-01' } }) });
+    expect(nodes.filter((n) => n.index?.startsWith('registry_records_num_'))).toEqual([]);
+  });
+});
