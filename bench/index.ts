@@ -6,6 +6,7 @@ import api from './api';
 import distribution from './distribution';
 import invalidation from './invalidation';
 import registryBench from './registry';
+import notifications from './notifications';
 import walletBench from './wallet';
 import dciSubscriptions from './dciSubscriptions';
 
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   registry: registryBench,
   wallet: walletBench,
   api,
+  notifications,
   'dci-subscriptions': dciSubscriptions,
 };
 

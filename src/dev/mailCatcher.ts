@@ -170,7 +170,7 @@ function escape(s: string): string {
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Steward mail catcher</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:0;display:grid;grid-template-columns:minmax(280px,35%) 1fr;height:100vh}
+body{font-family:system-ui,sans-serif;margin:0;display:grid;grid-template-columns:minmax(280px,35%) 1fr;grid-template-rows:auto 1fr;height:100vh}
 header{grid-column:1/3;padding:.6rem 1rem;background:#1f2937;color:#fff;display:flex;gap:1rem;align-items:center}
 header h1{font-size:1.1rem;margin:0;flex:1} button{cursor:pointer}
 #list{overflow:auto;border-right:1px solid #ddd;margin:0;padding:0;list-style:none}

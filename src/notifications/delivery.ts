@@ -83,6 +83,12 @@ export async function deliveryTotals(db: Db, dispatchKey: string): Promise<Deliv
   return { total: r.total, pending: r.pending, sent: r.sent, failed: r.failed, blocked: r.blocked, nextDue: r.next_due };
 }
 
+/** How many messages a dispatch key has (any status): whether a job has a delivery stage to run. */
+export async function countMessages(db: Db, dispatchKey: string): Promise<number> {
+  const [{ n }] = await db('notification_outbox').where({ dispatch_key: dispatchKey }).count<{ n: number }[]>('* as n');
+  return Number(n);
+}
+
 type TemplateCache = Map<string, Promise<DeliveryTemplate | undefined>>;
 
 function templateFor(db: Db, cache: TemplateCache, organisationId: string | null, title: string) {

@@ -30,7 +30,7 @@ export async function deliveryTemplateCheck(db: Knex | Knex.Transaction, organis
     const type = types.get(title);
     if (!type) return { ok: false, error: `deliveryTemplate: "${title}" does not exist (create it with createNewPassDeliveryTemplate, or use ${DEFAULT_TEMPLATE[r.value.deliveryMethod]})` };
     if (type !== r.value.deliveryMethod) {
-      return { ok: false, error: `deliveryTemplate: "${title}" is a ${type} template but deliveryMethod is ${r.value.deliveryMethod}` };
+      return { ok: false, error: `deliveryTemplate: "${title}" is of type ${type}; deliveryMethod ${r.value.deliveryMethod} needs an ${r.value.deliveryMethod} template` };
     }
     return r;
   };

@@ -72,7 +72,7 @@ function htmlValue(value: string, name: Placeholder): string {
 
 /** Text part: line breaks become newlines, any other markup is dropped. */
 function asText(template: string, params: TemplateParams): string {
-  return fill(template.replace(BR, '\n'), params, (s) => s).replace(/<[^>]*>/g, '');
+  return fill(template.replace(BR, '\n').replace(/<[^>]*>/g, ''), params, (s) => s);
 }
 
 /** HTML part: everything escaped (template text and values), then the template's line breaks restored. */
@@ -97,7 +97,7 @@ function greeting(t: DeliveryTemplate, p: TemplateParams): string {
  */
 export function renderTemplate(t: DeliveryTemplate, method: 'Email' | 'SMS', params: TemplateParams): RenderedMessage {
   if (t.type !== method) {
-    throw new TemplateError(`deliveryTemplate "${t.title}" is a ${t.type} template; deliveryMethod ${method} needs a ${method} template (e.g. ${DEFAULT_TEMPLATE[method]})`);
+    throw new TemplateError(`deliveryTemplate "${t.title}" is of type ${t.type}; deliveryMethod ${method} needs an ${method} template (e.g. ${DEFAULT_TEMPLATE[method]})`);
   }
   const hello = greeting(t, params);
   const link = uses(t, 'passDownloadLink') ? '' : params.passDownloadLink ?? '';
@@ -113,7 +113,7 @@ export function renderTemplate(t: DeliveryTemplate, method: 'Email' | 'SMS', par
     t.preheader ? `<div style="display:none;max-height:0;overflow:hidden">${fill(escapeHtml(t.preheader), params, (v) => escapeHtml(v))}</div>` : '',
     image,
     hello ? `<p>${escapeHtml(hello)},</p>` : '',
-    `<p>${asHtml(t.body, params)}</p>`,
+    `<p style="word-break:break-word">${asHtml(t.body, params)}</p>`,
     link ? `<p><a href="${escapeHtml(link)}">Add to wallet</a></p>` : '',
     t.footer ? `<p style="color:#666;font-size:small">${asHtml(t.footer, params)}</p>` : '',
     '</body></html>',

@@ -3,6 +3,7 @@ import { findInDatabase, findInStoredFiles, workflowHistoryText } from '../helpe
 import { createTestOrg, gql, gqlUpload, Harness, startHarness, tokenFor } from '../helpers/harness';
 import { CallbackReceiver } from '../helpers/receiver';
 import { payloadCodecsFor } from '../helpers/codec';
+import { NotificationServers, startNotificationServers } from '../helpers/notifications';
 
 const CSV_MUTATION = `mutation DistributePassesCSV($input: DistributionRequestCSV) { distributePassesCSV(input: $input) { message } }`;
 const FORGET = `mutation ForgetUserDetailsForPass($input: ForgetUserDetailsForPassRequest) { forgetUserDetailsForPass(input: $input) { message } }`;
@@ -21,7 +22,13 @@ describe('GDPR forgetting: erased everywhere, provably (real Temporal + PostgreS
   let h: Harness;
   let receiver: CallbackReceiver;
   let receiverUrl: string;
+  let servers: NotificationServers;
+  let refusedOne = false;
   beforeAll(async () => {
+    // Pass delivery emails really go out (rendered bodies stored); the first canary address is refused once, quoting it.
+    servers = await startNotificationServers({
+      onRecipient: (a) => (!refusedOne && a.startsWith('CANARY') ? ((refusedOne = true), { code: 450, message: `4.2.1 <${a}> mailbox busy` }) : null),
+    });
     h = await startHarness();
     h.deps.config.forgetGracePeriodMs = 4000;
     receiver = new CallbackReceiver();
@@ -30,6 +37,7 @@ describe('GDPR forgetting: erased everywhere, provably (real Temporal + PostgreS
   afterAll(async () => {
     await receiver.close();
     await h.close();
+    await servers.close();
   });
 
   it('forgets batch-distributed passes: no trace of the canary in any table, stored file or workflow history', async () => {
@@ -48,6 +56,11 @@ describe('GDPR forgetting: erased everywhere, provably (real Temporal + PostgreS
     // The canary really reached the staging rows, the pass records and the result CSV.
     expect((await findInDatabase(h.deps.db, canary)).map((x) => x.where)).toEqual(expect.arrayContaining(['passes.dynamic_field_data', 'distribution_rows.raw', 'passes.external_reference_id']));
     expect(await findInStoredFiles(h.deps.db, canary)).toHaveLength(1);
+    // ...and the pass delivery emails: address, rendered bodies, placeholder values, the refusal quoting the address.
+    expect(servers.mail.messages.filter((m) => m.to[0].startsWith(canary) && m.text.includes(`Dear ${canary} Full ${canary}`))).toHaveLength(4);
+    expect((await findInDatabase(h.deps.db, canary)).map((x) => x.where)).toEqual(
+      expect.arrayContaining(['notification_outbox.recipient', 'notification_outbox.body', 'notification_outbox.html_body', 'notification_outbox.params', 'notification_attempts.error']),
+    );
 
     const passes = await h.deps.db('passes').where({ distribution_request_id: requestId }).orderBy('serial_number');
     const toForget = passes.filter((p) => p.external_reference_id.includes(canary));

@@ -89,7 +89,7 @@ describe('notifications: email and SMS delivery', () => {
     expect(successList).toHaveLength(1);
     expect(failureList.map((f: any) => f.error)).toEqual([
       'passDetails[1]: deliveryTemplate: "no-such-template" does not exist (create it with createNewPassDeliveryTemplate, or use email-default)',
-      'passDetails[2]: deliveryTemplate: "text-me" is a SMS template but deliveryMethod is Email',
+      'passDetails[2]: deliveryTemplate: "text-me" is of type SMS; deliveryMethod Email needs an Email template',
       'passDetails[3]: deliveryAddress: must be a phone number in E.164 format (+447700900123) when deliveryMethod is SMS',
     ]);
     await settled(h.deps, { organisation_id: org.id, kind: 'pass-delivery' });

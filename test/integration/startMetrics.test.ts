@@ -25,18 +25,21 @@ describe('npm start: /metrics with API and worker metrics', () => {
   let workerMetrics: string;
   let dataDir: string;
   let startOutput = '';
+  let mailWebUrl: string;
 
   beforeAll(async () => {
-    const [port, metricsPort] = [await freePort(), await freePort()];
+    const [port, metricsPort, mailSmtp, mailWeb] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    mailWebUrl = `http://localhost:${mailWeb}`;
     base = `http://127.0.0.1:${port}`;
     workerMetrics = `127.0.0.1:${metricsPort}`;
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-start-'));
     // WORKER_METRICS_URL unset: npm start points the API's /metrics at its own worker.
-    const { WORKER_METRICS_URL: _unset, ...env } = process.env;
+    // SMTP_URL unset too: npm start runs its mail catcher.
+    const { WORKER_METRICS_URL: _unset, SMTP_URL: _smtp, ...env } = process.env;
     child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], {
       cwd: path.resolve(__dirname, '..', '..'),
       // The test bundle: Steward's workflows plus the test-only scheduledPing run below.
-      env: { ...env, WORKFLOW_BUNDLE_PATH: process.env.STEWARD_TEST_WORKFLOW_BUNDLE, PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_METRICS_BIND_ADDRESS: workerMetrics, STEWARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      env: { ...env, WORKFLOW_BUNDLE_PATH: process.env.STEWARD_TEST_WORKFLOW_BUNDLE, PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_METRICS_BIND_ADDRESS: workerMetrics, STEWARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn', MAIL_CATCHER_SMTP_PORT: String(mailSmtp), MAIL_CATCHER_WEB_PORT: String(mailWeb) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -104,5 +107,42 @@ describe('npm start: /metrics with API and worker metrics', () => {
   it('sets up Steward\'s Schedules at start-up, the consumer-operations cleanup among them', async () => {
     const desc = await client.schedule.getHandle('steward-consumer-operations-cleanup').describe();
     expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: 'consumerOperationsCleanup' });
+  });
+
+  it('catches every email Steward sends in its mail catcher, and shows it on a web page', async () => {
+    expect(startOutput).toContain(`Mail catcher  ${mailWebUrl}`);
+    const { org, title } = await createTestOrg(deps);
+    const token = await signUserToken(deps.jwtKeys, { org: org.id, email: 'ops@example.test', roles: ['Owner'] }, { issuer: deps.config.jwt.issuer, audience: deps.config.jwt.audience });
+    const res = await fetch(`${base}/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: 'mutation($i: DistributionRequest) { distributeIndividualPass(input: $i) { successList { passDownloadLink } } }',
+        variables: { i: { title, passDetails: [{ externalReferenceID: 'mc', dynamicFields: { membership_number: '1', membership_name: 'Jane' }, deliveryMethod: 'Email', deliveryAddress: 'jane@example.test', deliverySalutation: 'Hi', deliveryName: 'Jane Doe' }] } },
+      }),
+    });
+    const link = ((await res.json()) as any).data.distributeIndividualPass.successList[0].passDownloadLink;
+    const subject = `Your ${title} from ${org.name}`;
+    let messages: { subject: string; to: string[]; text: string }[] = [];
+    for (let i = 0; i < 120 && !messages.some((m) => m.subject === subject); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      messages = (await (await fetch(`${mailWebUrl}/api/messages`)).json()) as typeof messages;
+    }
+    expect(messages.find((m) => m.subject === subject)).toMatchObject({ to: ['jane@example.test'], text: expect.stringContaining(link) });
+
+    // What a developer sees: the page lists the email; opening it shows the rendered message.
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+      await page.goto(mailWebUrl);
+      await page.getByText(subject).first().click();
+      const frame = page.frameLocator('iframe[title="message"]');
+      await frame.getByText('Hi Jane Doe,').waitFor();
+      expect(await frame.locator('a[href]').first().getAttribute('href')).toBe(link);
+      await page.screenshot({ path: path.resolve(__dirname, '..', '..', 'docs', 'mail-catcher.png') });
+    } finally {
+      await browser.close();
+    }
   });
 });

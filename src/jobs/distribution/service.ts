@@ -1,4 +1,6 @@
 import type { Principal } from '../../auth/tokens';
+import { countMessages } from '../../notifications/delivery';
+import { dispatchKeys } from '../../notifications/keys';
 import type { Db } from '../../db/knex';
 import { keysetPage, KeysetCursor } from '../../db/pagination';
 import { batchProgress, BatchProgress, completeBatch, findByRequestKey, resultLinks, stageSubmission, StagedRow } from '../../services/batchRequests';
@@ -82,11 +84,22 @@ const FAILURE_CSV_SQL = `
  * streamed out of PostgreSQL with COPY into gzip, the request completed, and the organisation's
  * callback recorded (or an outbox email).
  */
-export async function finalizeDistribution(db: Db, links: PassLinks, files: FileStore, requestId: string): Promise<{ callbackId: string | null }> {
-  return completeBatch(db, files, 'distribution', requestId, async () => ({
+export async function finalizeDistribution(
+  db: Db,
+  links: PassLinks,
+  files: FileStore,
+  requestId: string,
+): Promise<{ callbackId: string | null; resultsEmails: number; deliveries: number }> {
+  const { callbackId } = await completeBatch(db, files, 'distribution', requestId, async () => ({
     success: await copyCsvGzip(db, SUCCESS_CSV_SQL, [links.downloadLink(''), requestId]),
     failure: await copyCsvGzip(db, FAILURE_CSV_SQL, [requestId]),
   }));
+  // What the delivery stage has to send: the results email, the passes asked for by email / SMS.
+  return {
+    callbackId,
+    resultsEmails: await countMessages(db, dispatchKeys.results('distribution', requestId)),
+    deliveries: await countMessages(db, dispatchKeys.passes(requestId)),
+  };
 }
 
 export async function getDistributionProgress(db: Db, requestId: string): Promise<DistributionProgress> {

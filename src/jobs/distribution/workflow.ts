@@ -4,7 +4,7 @@ import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
 import { CHUNK_ACTIVITY, FINISH_ACTIVITY, progressQuery, runParallelChunks } from '../chunks';
 import { expiryScheduledSignal, expirySchedulerId } from '../passExpiry/defs';
-import { deliverNotifications, startNotificationDelivery, type DeliveryResult } from '../notifications/workflow';
+import { deliverNotifications, type DeliveryResult } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
 import type { DeliveryTotals } from '../../notifications/delivery';
 
@@ -52,12 +52,15 @@ export async function batchDistribution(input: BatchDistributionInput): Promise<
     },
     restart: (p, nextRow) => continueAsNew<typeof batchDistribution>({ ...input, progress: p, nextRow }),
   });
-  const { callbackId } = await finalizeDistribution(input.requestId);
-  await startNotificationDelivery(dispatchKeys.results('distribution', input.requestId));
-  const callback = callbackId ? await deliverCallbackWithRetries(callbackId) : 'none';
-  // Second stage: the passes asked for by email / SMS, in chunks; `progress` shows both stages.
-  let delivery: DeliveryTotals = { total: 0, pending: 0, sent: 0, failed: 0 };
+  const { callbackId, resultsEmails, deliveries } = await finalizeDistribution(input.requestId);
+  // Then, at once: the callback, the results email, and the second stage, the passes asked for by
+  // email / SMS in chunks; `progress` shows both stages.
+  let delivery: DeliveryTotals = { total: deliveries, pending: deliveries, sent: 0, failed: 0 };
   setHandler(progressQuery, () => ({ ...progress, delivery }));
-  const delivered = await deliverNotifications(dispatchKeys.passes(input.requestId), (t) => (delivery = t));
+  const [callback, delivered] = await Promise.all([
+    callbackId ? deliverCallbackWithRetries(callbackId) : Promise.resolve('none' as const),
+    deliveries ? deliverNotifications(dispatchKeys.passes(input.requestId), (t) => (delivery = t)) : Promise.resolve({ ...delivery, stalled: false }),
+    resultsEmails ? deliverNotifications(dispatchKeys.results('distribution', input.requestId)) : undefined,
+  ]);
   return { ...progress, callback, delivery: delivered };
 }

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { countMessages } from '../../notifications/delivery';
+import { dispatchKeys } from '../../notifications/keys';
 import type { Principal } from '../../auth/tokens';
 import type { Db } from '../../db/knex';
 import { keysetPage, KeysetCursor } from '../../db/pagination';
@@ -112,7 +114,12 @@ export async function expireScheduledInvalidation(db: Db, requestId: string, asO
 }
 
 /** Result CSVs (seed: successList = serial numbers; InvalidationFailureListItem) and the callback. */
-export async function finalizeInvalidation(db: Db, files: FileStore, requestId: string, asOf: Date): Promise<{ callbackId: string | null; scheduled: boolean }> {
+export async function finalizeInvalidation(
+  db: Db,
+  files: FileStore,
+  requestId: string,
+  asOf: Date,
+): Promise<{ callbackId: string | null; scheduled: boolean; resultsEmails: number }> {
   const request = await db('invalidation_requests').where({ id: requestId }).first('expiry_time');
   const scheduled = request.expiry_time.getTime() > asOf.getTime();
   const { callbackId } = await completeBatch(
@@ -137,7 +144,7 @@ export async function finalizeInvalidation(db: Db, files: FileStore, requestId: 
     }),
     scheduled ? 'Scheduled' : 'Complete',
   );
-  return { callbackId, scheduled };
+  return { callbackId, scheduled, resultsEmails: await countMessages(db, dispatchKeys.results('invalidation', requestId)) };
 }
 
 /** Records a batch invalidation and stages its serials; the same Idempotency-Key returns the first. */

@@ -4,7 +4,7 @@ import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
 import { CHUNK_ACTIVITY, FINISH_ACTIVITY, runChunks } from '../chunks';
 import { drainWalletPushes } from '../walletPushes/workflow';
-import { startNotificationDelivery } from '../notifications/workflow';
+import { deliverNotifications } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
 
 const { processInvalidationChunk } = proxyActivities<InvalidationActivities>(CHUNK_ACTIVITY);
@@ -35,9 +35,11 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
   const pushes = patched('wallet-pushes');
   if (pushes) await drainWalletPushes();
   let callback = 'none';
+  // The results email is delivered alongside the rest (callback, expiry timer) and awaited at the end.
+  let resultsDelivery: Promise<unknown> = Promise.resolve();
   if (input.batch) {
-    const { callbackId } = await finalizeInvalidation(input.requestId, Date.now());
-    await startNotificationDelivery(dispatchKeys.results('invalidation', input.requestId));
+    const { callbackId, resultsEmails } = await finalizeInvalidation(input.requestId, Date.now());
+    if (resultsEmails) resultsDelivery = deliverNotifications(dispatchKeys.results('invalidation', input.requestId));
     if (callbackId) callback = await deliverCallbackWithRetries(callbackId);
   }
   let expired = 0;
@@ -46,5 +48,6 @@ export async function invalidation(input: InvalidationInput): Promise<BatchProgr
     ({ expired } = await expireScheduledInvalidation(input.requestId, Date.now()));
     if (pushes) await drainWalletPushes();
   }
+  await resultsDelivery;
   return { ...progress, expired, callback };
 }
