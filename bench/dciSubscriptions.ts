@@ -89,10 +89,11 @@ export default async function dciSubscriptionsBench(): Promise<void> {
     }
     // Every subscribe job done: subscriptions registered, on-subscribe sent, one workflow per code started.
     for (const c of correlationIds) await env.deps.temporal!.workflow.getHandle(requestWorkflowId('subscribe', 'dr', c)).result();
+    const setupSeconds = (Date.now() - t1) / 1000;
     const subs: { code: string; reference_id: string }[] = await db('dci_subscriptions').where({ sender_id: senderId, status: 'subscribe' }).select('code', 'reference_id');
     if (subs.length !== SUBSCRIPTIONS) throw new Error(`${subs.length} subscriptions registered, expected ${SUBSCRIPTIONS}`);
     const bandOf = new Map(subs.map((s) => [s.code, bands[Number(s.reference_id.slice(5))]]));
-    console.log(`subscriptions:        ${subs.length} active (${onSubscribe} on-subscribe callbacks), set up in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    console.log(`subscriptions:        ${subs.length} active (${onSubscribe} on-subscribe callbacks), set up in ${setupSeconds.toFixed(1)} s (10 subscribe jobs, 1,000 subscription workflows started)`);
 
     // Write the events just after a firing (second 3 of a minute), so one firing collects them all.
     let wait = 60_000 - (Date.now() % 60_000) + 3_000;

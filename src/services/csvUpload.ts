@@ -1,8 +1,12 @@
 import fs from 'node:fs';
+import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import { checkHeader, csvRecordToPassDetails } from '../domain/distributionCsv';
 import type { StagedRow } from './batchRequests';
 import { DomainError } from './errors';
+
+/** The longest record (row) an upload may have, in characters: no real row comes near it. */
+export const MAX_RECORD_CHARS = 64 * 1024;
 
 /** How one kind of upload reads its CSV: a header check and a row mapping. */
 interface CsvShape {
@@ -16,7 +20,29 @@ interface CsvShape {
  * request (field input.file); a malformed row fails alone, with its row number.
  */
 async function* readCsv(file: string, shape: CsvShape, pageSize = 1000): AsyncIterable<StagedRow[]> {
-  const parser = fs.createReadStream(file).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true }));
+  // Text must be UTF-8 (a wrong encoding would store mangled names), a record at most 64 KB.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let offset = 0;
+  const utf8 = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      try {
+        const text = decoder.decode(chunk, { stream: true });
+        offset += chunk.length;
+        done(null, text);
+      } catch {
+        done(new DomainError('BAD_USER_INPUT', `is not UTF-8 text (an invalid byte sequence within bytes ${offset}-${offset + chunk.length}); save the file as UTF-8`, 'input.file'));
+      }
+    },
+    flush(done) {
+      try {
+        done(null, decoder.decode());
+      } catch {
+        done(new DomainError('BAD_USER_INPUT', 'is not UTF-8 text (it ends inside a character); save the file as UTF-8', 'input.file'));
+      }
+    },
+  });
+  const parser = fs.createReadStream(file).pipe(utf8).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_RECORD_CHARS }));
+  utf8.on('error', (err) => parser.destroy(err));
   let header: string[] | undefined;
   let rowNumber = 0;
   let page: StagedRow[] = [];

@@ -45,14 +45,18 @@ describe('DCI registry query plans', () => {
       ['registry_records_num_fr_latitude', 'registry_records_num_fr_longitude'],
     ],
     [
-      '$and of $eq and a range',
+      // Either index may lead (or both, ANDed): which one depends on the statistics of the moment.
+      '$and of $eq and a range (one of its indexes at least)',
       { $and: [{ farm_type: { $eq: 'Cooperative farms' } }, { 'family_details.poverty_score': { $lt: 20 } }] },
-      ['registry_records_record_gin', 'registry_records_num_fr_poverty_score'],
+      ['registry_records_record_gin|registry_records_num_fr_poverty_score'],
     ],
   ])('%s uses its index', async (_name, query, indexes) => {
     const nodes = await plan({ query_type: 'expression', query: expr(query) });
-    const used = nodes.filter((n) => n.index).map((n) => n.index);
-    for (const index of indexes) expect({ plan: describePlan(nodes), used: used.includes(index) }).toEqual({ plan: describePlan(nodes), used: true });
+    const used = nodes.filter((n) => n.index).map((n) => n.index!);
+    for (const alternatives of indexes) {
+      const ok = alternatives.split('|').some((index) => used.includes(index));
+      expect({ plan: describePlan(nodes), used: ok }).toEqual({ plan: describePlan(nodes), used: true });
+    }
     expect(nodes.map((n) => n.type)).not.toContain('Seq Scan');
   });
 

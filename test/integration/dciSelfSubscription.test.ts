@@ -104,8 +104,11 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
     for (const r of notifies.rows) expectValidCallback('dr', { signature: 'x', header: r.header, message: r.message } as any);
 
     // The callbacks came with the DR's bearer token (the FR's paths record nothing without one): no attempt was refused with 401.
-    const deliveries = await h.deps.db('callback_deliveries').where('url', 'like', `${h.baseUrl}/dci/fr/registry/%`);
-    expect(deliveries.filter((d) => d.status === 'delivered').length).toBeGreaterThanOrEqual(2);
+    // (The FR records a callback before the DR's delivery activity marks it delivered: wait for that.)
+    const deliveries = await until(async () => {
+      const rows = await h.deps.db('callback_deliveries').where('url', 'like', `${h.baseUrl}/dci/fr/registry/%`);
+      return rows.filter((d) => d.status === 'delivered').length >= 2 ? rows : undefined;
+    });
     const attempts = await h.deps.db('callback_attempts').whereIn('delivery_id', deliveries.map((d) => d.id));
     expect(attempts.filter((a) => a.status_code === 401)).toEqual([]);
 

@@ -85,7 +85,8 @@ describe('DCI subscription over 6 months (time skipped)', () => {
     expect(Number(midway!.count)).toBeLessThan(100);
     const result = await (await worker({ sticky: true })).runUntil(handle.result());
     expect(result).toBe('ended');
-    expect(Date.now() - wallStart).toBeLessThan(100_000);
+    // Six months in minutes: the timers were skipped (about a minute alone; more on a shared, loaded machine).
+    expect(Date.now() - wallStart).toBeLessThan(540_000);
 
     // One firing a day (182 days), one notify (the first firing), the rest silent.
     const firings = await deps.db('dci_subscription_firings').where({ code }).orderBy('fired_at');
@@ -115,5 +116,5 @@ describe('DCI subscription over 6 months (time skipped)', () => {
     expect(lengths.length).toBeGreaterThan(1);
     for (const n of lengths) expect(n).toBeLessThan(CONTINUE_AS_NEW_AFTER_EVENTS + 100);
     expect(Math.max(...lengths)).toBeLessThan(SUGGESTED_CONTINUE_AS_NEW_EVENTS);
-  }, 300_000); // 182 daily firings: about a minute alone, several on a machine shared by the whole team
+  }, 600_000); // 182 daily firings: about a minute alone, over five at load 35+ on the team's shared machine
 });

@@ -27,7 +27,7 @@ describe('time-skipping test server', () => {
     );
     const skipped = (await env.currentTimeMs()) - startedAt;
     expect(skipped).toBeGreaterThanOrEqual(30 * 24 * 3600 * 1000);
-    expect(Date.now() - wallStart).toBeLessThan(60_000);
+    expect(Date.now() - wallStart).toBeLessThan(300_000); // skipped, not slept (generous: a loaded machine)
     expect(new Date(result.firedAt).getTime()).not.toBeNaN(); // the activity reached real PostgreSQL
   });
 });

@@ -151,6 +151,7 @@ describe('workflows with stub activities (time-skipping)', () => {
       t.env.client.workflow.execute('scheduledPing', { taskQueue, workflowId: `p-${taskQueue}`, args: ['30 days'] }),
     );
     expect(result).toEqual({ firedAt: '2026-01-01T00:00:00.000Z' });
-    expect(Date.now() - wallStart).toBeLessThan(30_000);
+    // Skipped, not slept: 30 days would otherwise never finish (bound generous for a loaded machine).
+    expect(Date.now() - wallStart).toBeLessThan(300_000);
   });
 });
