@@ -32,18 +32,25 @@ export interface AllocatedSerial {
 export async function allocateSerials(trx: Knex.Transaction, sequenceId: string, count: number): Promise<AllocatedSerial[]> {
   if (count === 0) return [];
   const seq: SequenceRow = await trx('serial_sequences').where({ id: sequenceId }).forUpdate().first();
-  let allocation;
-  try {
-    allocation = allocateCardNumbers(seq.latest_card_number, count, seq.reserved_ranges, seq.maximum_card_number);
-  } catch (err) {
-    if (err instanceof SerialSequenceExhaustedError) throw new DomainError('CONFLICT', `prefix ${seq.prefix}: ${err.message}`);
-    throw err;
-  }
+  const allocation = allocateFromSequence(seq, count);
   await trx('serial_sequences').where({ id: sequenceId }).update({ latest_card_number: allocation.latest, last_modified: trx.fn.now() });
   return allocation.numbers.map((n) => {
     const cardNumber = formatCardNumber(n, seq.card_number_length);
     return { prefix: seq.prefix, cardNumber, serialNumber: seq.prefix + cardNumber };
   });
+}
+
+/** The next `count` card numbers of a sequence row as read; an exhausted sequence is a CONFLICT naming its prefix. */
+export function allocateFromSequence(
+  seq: Pick<SequenceRow, 'prefix' | 'latest_card_number' | 'reserved_ranges' | 'maximum_card_number'>,
+  count: number,
+): ReturnType<typeof allocateCardNumbers> {
+  try {
+    return allocateCardNumbers(seq.latest_card_number, count, seq.reserved_ranges, seq.maximum_card_number);
+  } catch (err) {
+    if (err instanceof SerialSequenceExhaustedError) throw new DomainError('CONFLICT', `prefix ${seq.prefix}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Seed 003's SerialNumberDetails for one of the organisation's prefixes. */

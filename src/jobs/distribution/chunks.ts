@@ -3,11 +3,12 @@ import type { Knex } from 'knex';
 import { copyRowsIn, CopyValue, pgTextArray } from '../../db/copy';
 import type { Db } from '../../db/knex';
 import { PassDetails, validatePassDetails } from '../../domain/passDetails';
-import { allocateCardNumbers, formatCardNumber, SerialSequenceExhaustedError } from '../../domain/serials';
+import { formatCardNumber } from '../../domain/serials';
 import { deliveryTemplateCheck, enqueuePassDeliveries } from '../../notifications/passDelivery';
 import { batchProgress, BatchProgress, recordRowResults, RowResult } from '../../services/batchRequests';
 import { DomainError, isUniqueViolation } from '../../services/errors';
 import type { PassLinks } from '../../services/passLinks';
+import { allocateFromSequence } from '../../services/serialSequences';
 import type { CreatedPass } from '../../services/passes';
 
 /**
@@ -59,13 +60,7 @@ async function findReservation(db: Db, requestId: string, firstRow: number): Pro
 async function reserve(db: Db, sequenceId: string, requestId: string, firstRow: number, count: number, validatedAt: Date): Promise<Reservation> {
   for (;;) {
     const seq = await db('serial_sequences').where({ id: sequenceId }).first('prefix', 'latest_card_number', 'reserved_ranges', 'maximum_card_number');
-    let allocation;
-    try {
-      allocation = allocateCardNumbers(seq.latest_card_number, count, seq.reserved_ranges, seq.maximum_card_number);
-    } catch (err) {
-      if (err instanceof SerialSequenceExhaustedError) throw new DomainError('CONFLICT', `prefix ${seq.prefix}: ${err.message}`);
-      throw err;
-    }
+    const allocation = allocateFromSequence(seq, count);
     const runs = toRuns(allocation.numbers);
     try {
       const result = await db.raw(
