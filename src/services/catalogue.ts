@@ -47,6 +47,8 @@ export interface Catalogue<Input extends { title: string }, Row extends Catalogu
 export function catalogue<Input extends { title: string }, Row extends CatalogueRow>(kind: CatalogueKind<Input>): Catalogue<Input, Row> {
   const scoped = (db: Db | Knex.Transaction, organisationId: string) => db(kind.table).where({ organisation_id: organisationId });
   const conflict = (title: string) => new DomainError('CONFLICT', `a ${kind.noun.toLowerCase()} titled "${title}" already exists`, 'input.title');
+  const audit = (trx: Knex.Transaction, principal: { org: string; email: string }, verb: string, subject: string) =>
+    recordAudit(trx, { organisationId: principal.org, actor: principal.email, category: kind.auditCategory, action: `${verb} ${kind.noun.toLowerCase()}`, subject });
 
   return {
     kind,
@@ -58,13 +60,7 @@ export function catalogue<Input extends { title: string }, Row extends Catalogue
           const [row] = await trx(kind.table)
             .insert({ organisation_id: principal.org, title: input.title, ...kind.columns(input), creator: principal.email, modifier: principal.email })
             .returning('*');
-          await recordAudit(trx, {
-            organisationId: principal.org,
-            actor: principal.email,
-            category: kind.auditCategory,
-            action: `create ${kind.noun.toLowerCase()}`,
-            subject: row.id,
-          });
+          await audit(trx, principal, 'create', row.id);
           return row as Row;
         });
       } catch (err) {
@@ -80,13 +76,7 @@ export function catalogue<Input extends { title: string }, Row extends Catalogue
           .update({ ...kind.columns(input), modifier: principal.email, last_modified: trx.fn.now() })
           .returning('*');
         if (!row) throw new DomainError('NOT_FOUND', `no ${kind.noun.toLowerCase()} titled "${input.title}"`, 'input.title');
-        await recordAudit(trx, {
-          organisationId: principal.org,
-          actor: principal.email,
-          category: kind.auditCategory,
-          action: `update ${kind.noun.toLowerCase()}`,
-          subject: row.id,
-        });
+        await audit(trx, principal, 'update', row.id);
         return row as Row;
       });
     },
