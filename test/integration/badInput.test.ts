@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import crypto from 'node:crypto';
 import { signIssuerToken } from '../../src/auth/issuerTokens';
 import { codecAuthToken } from '../../src/api/http/codec';
@@ -34,6 +35,7 @@ describe('bad input, tried systematically', () => {
   let sender: TestSender;
   const adminToken = crypto.randomBytes(24).toString('hex');
   const tables: string[] = [];
+  const scopes: Record<string, (q: Knex.QueryBuilder) => Knex.QueryBuilder> = {};
 
   beforeAll(async () => {
     process.env.ADMIN_API_TOKEN = adminToken;
@@ -46,13 +48,26 @@ describe('bad input, tried systematically', () => {
     issuerToken = await signIssuerToken(h.deps.jwtKeys, { issuerId, clientId: 'cli_bad' }, { issuer: h.deps.config.jwt.issuer, audience: h.deps.config.jwt.audience });
     sender = await createSender(h.deps);
     for (const t of TABLES) if (await h.deps.db.schema.hasTable(t)) tables.push(t);
+    // Other test files share the database and run at the same time: count only what this test's
+    // organisation, issuer and DCI sender own (a table without an owner column is counted whole).
+    const owners: Record<string, string> = { organisation_id: t.org.id, issuer_id: issuerId, sender_id: sender.id };
+    for (const table of tables) {
+      const columns = Object.keys(await h.deps.db(table).columnInfo());
+      const owner = Object.keys(owners).find((c) => columns.includes(c));
+      if (owner) scopes[table] = (q) => q.where(owner, owners[owner]);
+      else if (columns.includes('request_id') && table === 'distribution_rows')
+        scopes[table] = (q) => q.whereIn('request_id', h.deps.db('distribution_requests').select('id').where({ organisation_id: t.org.id }));
+    }
   });
   afterAll(async () => {
     delete process.env.ADMIN_API_TOKEN;
     await h.close();
   });
 
-  const counts = async () => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, Number((await h.deps.db(t).count<{ c: string }[]>('* as c'))[0].c)] as const)));
+  const counts = async () =>
+    Object.fromEntries(
+      await Promise.all(tables.map(async (t) => [t, Number((await (scopes[t] ?? ((q) => q))(h.deps.db(t)).count('* as c'))[0].c)] as const)),
+    );
 
   // ---- GraphQL (/query): the error shape is {errors: [{message, extensions}]} ----
   const gql = (query: string, variables?: unknown, headers: Record<string, string> = {}) =>
