@@ -198,13 +198,15 @@ export async function subscriptionSchedule(deps: Deps, code: string): Promise<Su
 }
 
 /**
- * The newest life event seq below which every event is committed: read while no writer is inside
- * its transaction (the writers' shared lock, taken exclusively here for just this moment).
+ * The newest life event seq, of the events changed by `until`, below which every event is
+ * committed: read while no writer is inside its transaction (the writers' shared lock, taken
+ * exclusively here for just this moment). Capped at the firing's scheduled time so that a firing
+ * that runs late leaves the events after its time to the next one: one notify per firing window.
  */
-async function committedEventsUpTo(deps: Deps, registry: RegistryKey): Promise<number> {
+async function committedEventsUpTo(deps: Deps, registry: RegistryKey, until: Date): Promise<number> {
   return deps.db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?)', [lifeEventsLockKey(registry)]);
-    const row = await trx('registry_life_events').where({ registry }).max({ max: 'seq' }).first();
+    const row = await trx('registry_life_events').where({ registry }).where('changed_at', '<=', until).max({ max: 'seq' }).first();
     return Number(row?.max ?? 0);
   });
 }
@@ -217,7 +219,7 @@ export async function fireSubscription(deps: Deps, code: string, firedAtIso: str
   const firedAt = new Date(firedAtIso);
   const registryOf = await deps.db('dci_subscriptions').where({ code }).first('registry');
   if (!registryOf) return { ended: true, deliveryIds: [], recordCount: 0 };
-  const newestSeq = await committedEventsUpTo(deps, registryOf.registry);
+  const newestSeq = await committedEventsUpTo(deps, registryOf.registry, firedAt);
   return deps.db.transaction(async (trx) => {
     const done = await trx('dci_subscription_firings').where({ code, fired_at: firedAt }).first();
     if (done) return { ended: false, deliveryIds: done.delivery_ids, recordCount: done.record_count };
