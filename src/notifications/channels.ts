@@ -7,7 +7,7 @@ import { TwilioSmsTransport } from './sms';
 export function createChannels(config: Config): Channels & { close(): void } {
   const n = config.notifications;
   const Email = n.smtpUrl ? new SmtpTransport(n.smtpUrl, n.mailFrom, n.smtpPoolSize) : undefined;
-  const SMS = n.sms ? new TwilioSmsTransport(n.sms) : undefined;
+  const SMS = n.sms ? new TwilioSmsTransport({ ...n.sms, allowPrivate: config.callbackAllowPrivate }) : undefined;
   return {
     Email,
     SMS,

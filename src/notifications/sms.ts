@@ -1,4 +1,5 @@
 import { E164 } from '../domain/passDetails';
+import { assertPublicDestination, BlockedAddressError } from '../services/callbacks/addressGuard';
 import type { PreparedMessage, SendOutcome, Transport } from './transports';
 
 /**
@@ -8,12 +9,19 @@ import type { PreparedMessage, SendOutcome, Transport } from './transports';
  * header (the outbox row's ID) so a retried request is not sent twice. A 201 answers `{"sid": ...}`.
  */
 export class TwilioSmsTransport implements Transport {
-  constructor(private readonly cfg: { url: string; accountSid: string; authToken: string; from: string }) {}
+  /** allowPrivate: CALLBACK_ALLOW_PRIVATE, whether SMS_PROVIDER_URL may resolve to a private or loopback address (tests). */
+  constructor(private readonly cfg: { url: string; accountSid: string; authToken: string; from: string; allowPrivate: boolean }) {}
 
   async send(m: PreparedMessage): Promise<SendOutcome> {
     if (!E164.test(m.recipient)) return { ok: false, retryable: false, error: `recipient ${JSON.stringify(m.recipient)} is not an E.164 phone number (+447700900123)` };
     const url = `${this.cfg.url}/2010-04-01/Accounts/${encodeURIComponent(this.cfg.accountSid)}/Messages.json`;
     let res: Response;
+    try {
+      await assertPublicDestination(url, this.cfg.allowPrivate);
+    } catch (err) {
+      // A private address stays refused; a failed DNS lookup may pass.
+      return { ok: false, retryable: !(err instanceof BlockedAddressError), error: `SMS provider address refused: ${(err as Error).message}` };
+    }
     try {
       res = await fetch(url, {
         method: 'POST',

@@ -75,6 +75,20 @@ export function guardedLookup(allowPrivate: boolean): net.LookupFunction {
   };
 }
 
+/**
+ * For clients that cannot take a lookup function (fetch): the URL checked as above and every address
+ * its host resolves to now. The SMS provider and Google endpoints come from configuration, so this
+ * guards against a misconfigured or re-pointed host, not against a per-request attacker.
+ */
+export async function assertPublicDestination(raw: string, allowPrivate: boolean): Promise<void> {
+  const url = checkCallbackUrl(raw, allowPrivate);
+  if (allowPrivate) return;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const addresses = await dns.promises.lookup(host, { all: true });
+  const blocked = addresses.find((a) => isBlockedAddress(a.address));
+  if (blocked) throw new BlockedAddressError(`${host} resolves to ${blocked.address}, a private or reserved address`);
+}
+
 /** Checks a URL before any connection: scheme, and literal IP hosts (which skip DNS lookup). */
 export function checkCallbackUrl(raw: string, allowPrivate: boolean): URL {
   let url: URL;

@@ -6,6 +6,7 @@ import { devWalletCredentials } from '../devCredentials';
 import { signJwt } from '../jwt';
 import { configError, textOrFile } from '../pem';
 import { DEV_TEAM_ID } from './signing';
+import { checkCallbackUrl, guardedLookup } from '../../services/callbacks/addressGuard';
 
 /**
  * APNs over HTTP/2 with token authentication, for Wallet pass updates: one TLS session multiplexing
@@ -20,6 +21,8 @@ export interface ApnsOptions {
   teamId: string;
   /** Extra CAs to trust (APNS_CA); Node's default roots otherwise. */
   ca?: string;
+  /** CALLBACK_ALLOW_PRIVATE: whether APNS_URL may resolve to a private or loopback address (tests). */
+  allowPrivate: boolean;
 }
 
 export interface ApnsResult {
@@ -45,7 +48,7 @@ export function apnsOptions(config: Config): ApnsOptions | undefined {
   if (!a.key) {
     if (!a.url || config.env === 'production') return undefined;
     const dev = devWalletCredentials(config.dataDir, config.wallet.applePassTypeIdPrefix, DEV_TEAM_ID);
-    return { url: a.url, key: crypto.createPrivateKey(dev.apnsKeyPem), keyId: dev.apnsKeyId, teamId: a.teamId ?? DEV_TEAM_ID, ca };
+    return { url: a.url, key: crypto.createPrivateKey(dev.apnsKeyPem), keyId: dev.apnsKeyId, teamId: a.teamId ?? DEV_TEAM_ID, ca, allowPrivate: config.callbackAllowPrivate };
   }
   if (!a.keyId) throw configError('APNS_KEY_ID', 'is required with APNS_KEY (the 10-character key ID Apple shows for the key)');
   if (!a.teamId) throw configError('APNS_TEAM_ID', 'is required with APNS_KEY');
@@ -57,7 +60,7 @@ export function apnsOptions(config: Config): ApnsOptions | undefined {
     throw configError('APNS_KEY', `is not a PEM private key (the .p8 file Apple issued): ${(err as Error).message}`);
   }
   if (key.asymmetricKeyType !== 'ec') throw configError('APNS_KEY', 'must be an EC P-256 key (the .p8 file Apple issued)');
-  return { url: a.url ?? APNS_PRODUCTION_URL, key, keyId: a.keyId, teamId: a.teamId, ca };
+  return { url: a.url ?? APNS_PRODUCTION_URL, key, keyId: a.keyId, teamId: a.teamId, ca, allowPrivate: config.callbackAllowPrivate };
 }
 
 export class ApnsClient {
@@ -75,7 +78,8 @@ export class ApnsClient {
 
   private connect(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = http2.connect(this.opts.url, this.opts.ca ? { ca: this.opts.ca } : {});
+    checkCallbackUrl(this.opts.url, this.opts.allowPrivate);
+    const session = http2.connect(this.opts.url, { ...(this.opts.ca ? { ca: this.opts.ca } : {}), lookup: guardedLookup(this.opts.allowPrivate) });
     session.on('error', (err) => logger.warn({ err: err.message, url: this.opts.url }, 'APNs connection error'));
     session.on('goaway', () => session.close());
     session.on('close', () => {

@@ -1,5 +1,6 @@
 import type { Config } from '../../config';
 import { GoogleServiceAccount, googleServiceAccount, signAsServiceAccount } from './serviceAccount';
+import { assertPublicDestination } from '../../services/callbacks/addressGuard';
 
 /**
  * The Google Wallet REST API, for updating objects after a pass changes:
@@ -15,6 +16,8 @@ export interface GoogleApiOptions {
   account: GoogleServiceAccount;
   apiUrl: string;
   tokenUrl: string;
+  /** CALLBACK_ALLOW_PRIVATE: whether the endpoints may resolve to private or loopback addresses (tests). */
+  allowPrivate: boolean;
 }
 
 /**
@@ -26,7 +29,7 @@ export function googleApiOptions(config: Config): GoogleApiOptions | undefined {
   if (!g.serviceAccount && !g.apiUrl) return undefined;
   const account = googleServiceAccount(config);
   if (!account) return undefined;
-  return { account, apiUrl: (g.apiUrl ?? GOOGLE_WALLET_API_URL).replace(/\/$/, ''), tokenUrl: g.tokenUrl ?? account.tokenUri };
+  return { account, apiUrl: (g.apiUrl ?? GOOGLE_WALLET_API_URL).replace(/\/$/, ''), tokenUrl: g.tokenUrl ?? account.tokenUri, allowPrivate: config.callbackAllowPrivate };
 }
 
 export class GoogleWalletApi {
@@ -42,6 +45,7 @@ export class GoogleWalletApi {
   private async fetchToken(): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const assertion = signAsServiceAccount(this.opts.account, { iss: this.opts.account.clientEmail, scope: SCOPE, aud: this.opts.tokenUrl, iat: now, exp: now + 3600 });
+    await assertPublicDestination(this.opts.tokenUrl, this.opts.allowPrivate);
     const res = await fetch(this.opts.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -67,6 +71,11 @@ export class GoogleWalletApi {
    */
   async patchObject(objectId: string, body: Record<string, unknown>): Promise<{ status: number; error?: string }> {
     let last: { status: number; error?: string } = { status: 0 };
+    try {
+      await assertPublicDestination(this.opts.apiUrl, this.opts.allowPrivate);
+    } catch (err) {
+      return { status: 0, error: (err as Error).message };
+    }
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
       try {
