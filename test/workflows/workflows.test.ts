@@ -129,6 +129,36 @@ describe('workflows with stub activities (time-skipping)', () => {
     expect(firings).toBe(0);
   });
 
+  it('dciSubscription: continues as new when its history grows, carrying its counts to the next run', async () => {
+    let firings = 0;
+    const endMs = (await t.env.currentTimeMs()) + 150 * DAY;
+    const { result, firstRunEnd } = await t.withWorker(
+      {
+        dciSubscriptionSchedule: async () => ({ registry: 'dr', status: 'subscribe', frequency: '0 0 * * *', startMs: 0, endMs }),
+        dciFireSubscription: async () => {
+          firings++;
+          return { ended: false, deliveryIds: [], recordCount: 0 };
+        },
+        dciEndSubscription: async () => null,
+      },
+      async (taskQueue) => {
+        const handle = await t.env.client.workflow.start('dciSubscription', { taskQueue, workflowId: `can-${taskQueue}`, args: [{ code: 'c3' }] });
+        const result = await handle.result();
+        const firstRun = t.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+        return { result, firstRunEnd: (await firstRun.fetchHistory()).events!.at(-1)! };
+      },
+    );
+    expect(result).toBe('ended');
+    expect(firings).toBeGreaterThanOrEqual(149);
+    // The first run ended by continuing as new (its history past the limit), handing on its counts.
+    const carried = firstRunEnd.workflowExecutionContinuedAsNewEventAttributes;
+    expect(carried).toBeDefined();
+    const next = JSON.parse(Buffer.from(carried!.input!.payloads![0].data!).toString());
+    expect(next).toMatchObject({ code: 'c3', runs: 1 });
+    expect(next.firings).toBeGreaterThan(0);
+    expect(next.firings).toBeLessThan(firings);
+  });
+
   it('callbackDelivery: a refused callback is not retried; the reason is recorded once', async () => {
     const log: string[] = [];
     const rec = recorder(log);
