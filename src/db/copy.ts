@@ -42,6 +42,11 @@ export async function copyQueryOut(db: Db, sql: string, bindings: readonly Knex.
   const connection = (await db.client.acquireConnection()) as PoolClient;
   try {
     await pipeline(connection.query(copyTo(`COPY (${query}) TO STDOUT WITH (FORMAT csv, HEADER true)`)), sink);
+  } catch (err) {
+    // A COPY abandoned midway (the reader stopped) leaves the connection mid-protocol: the pool
+    // discards a connection marked disposed instead of handing it out again.
+    (connection as PoolClient & { __knex__disposed?: unknown }).__knex__disposed = err;
+    throw err;
   } finally {
     await db.client.releaseConnection(connection);
   }
