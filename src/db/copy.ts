@@ -30,7 +30,11 @@ export async function copyRowsIn(trx: Knex.Transaction, table: string, columns: 
       if (page.length) yield page.map((row) => row.map(copyText).join('\t')).join('\n') + '\n';
     }
   }
-  await pipeline(Readable.from(lines()), sink);
+  // Byte mode with a small buffer: each page's text (often over V8's 128 KB large-object size) becomes
+  // a Buffer as soon as it is made and at most ~one page waits for the socket. In object mode up to
+  // 16 page strings queued behind a busy COPY, outlived young-generation GCs and piled up as
+  // large-object garbage until a full GC: the API's heap grew with the length of the upload.
+  await pipeline(Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 }), sink);
 }
 
 /**
