@@ -3,10 +3,6 @@ import { invalidationRowError, InvalidationRow, PassForInvalidation } from '../.
 import { batchProgress, BatchProgress, recordRowResults, RowResult } from '../../services/batchRequests';
 import { expirePassesNow, lockPasses } from '../passExpiry/service';
 
-/** Rows per chunk and chunks in flight per batch (the same shape as distribution's). */
-export const DEFAULT_CHUNK_SIZE = 5000;
-export const DEFAULT_CHUNK_CONCURRENCY = 4;
-
 /**
  * The pending rows of one chunk, locked, each with the first row of the whole request that holds
  * its serial (an index probe per row: `invalidation_rows_serial`). A second attempt of the same

@@ -3,7 +3,6 @@ import type { InvalidationActivities } from './activities';
 import type { BatchProgress } from '../../services/batchRequests';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
 import { CHUNK_ACTIVITY, FINISH_ACTIVITY, runChunks, runParallelChunks } from '../chunks';
-import { DEFAULT_CHUNK_CONCURRENCY, DEFAULT_CHUNK_SIZE } from './chunks';
 import { drainWalletPushes } from '../walletPushes/workflow';
 import { deliverNotifications } from '../notifications/workflow';
 import { dispatchKeys } from '../../notifications/keys';
@@ -26,6 +25,9 @@ export interface InvalidationInput {
   nextRow?: number;
 }
 
+/** Rows per chunk and chunks in flight per request (the same shape as distribution's). */
+export const DEFAULT_CHUNK_SIZE = 5000;
+export const DEFAULT_CHUNK_CONCURRENCY = 4;
 /** Chunk size of histories recorded before parallel chunks (see `applyRows`). */
 const LEGACY_CHUNK_SIZE = 2000;
 
