@@ -3,12 +3,11 @@ import { WorkerProcess } from '../../src/dev/workerProcess';
 import { stageBatchDistribution } from '../../src/jobs/distribution/service';
 import { batchDistribution } from '../../src/jobs/distribution/workflow';
 import { processInvalidationChunk } from '../../src/jobs/invalidation/chunks';
-import { stageBatchInvalidation } from '../../src/jobs/invalidation/service';
 import { invalidation } from '../../src/jobs/invalidation/workflow';
 import { expirePassesNow } from '../../src/jobs/passExpiry/service';
 import { startJob } from '../../src/temporal/jobs';
 import { createTestOrg, Harness, startHarness } from '../helpers/harness';
-import { expectedInvalidation } from '../helpers/invalidationOracle';
+import { expectedInvalidation, expectedRows, invalidationRows, stageInvalidation } from '../helpers/invalidation';
 
 /** The worker identities that ran the workflow's activities of this type. */
 async function activityWorkers(handle: WorkflowHandle, activityType: string) {
@@ -105,18 +104,6 @@ describe('parallel chunks of one batch on two worker processes', () => {
     return { ...t, serials };
   }
 
-  async function stageInvalidation(org: string, serials: string[]) {
-    return stageBatchInvalidation(h.deps.db, principal(org), {
-      source: 'api',
-      rows: (async function* () {
-        yield serials.map((serialNumber, i) => ({ rowNumber: i + 1, raw: { serialNumber } }));
-      })(),
-    });
-  }
-
-  const rowsOf = async (requestId: string) =>
-    (await h.deps.db('invalidation_rows').where({ request_id: requestId }).orderBy('row_number').select('row_number', 'status', 'error')).map((r) => ({ n: r.row_number, status: r.status, error: r.error }));
-
   it('invalidation: 7,000 rows in 1,000-row chunks, 4 in flight on two workers: exactly the right successes and failures', async () => {
     const mine = await passesOf(6000);
     const other = await passesOf(5);
@@ -135,7 +122,7 @@ describe('parallel chunks of one batch on two worker processes', () => {
     const expected = expectedInvalidation(serials, { ours: new Set(mine.serials), expired: new Map(preExpired.map((p) => [p, expiredAt])) });
     expect(expected.filter((e) => e.error?.includes('is already in row')).length).toBeGreaterThan(300);
 
-    const staged = await stageInvalidation(mine.org.id, serials);
+    const staged = await stageInvalidation(h.deps.db, mine.org.id, serials);
     const workflowId = `invalidation-${mine.org.id}-${staged.requestId}`;
     await startJob(h.deps.temporal!, h.deps.config, invalidation, {
       workflowId,
@@ -147,7 +134,7 @@ describe('parallel chunks of one batch on two worker processes', () => {
     const handle = h.deps.temporal!.workflow.getHandle(workflowId);
     const successes = expected.filter((e) => e.status === 'success').length;
     expect(await handle.result()).toMatchObject({ total: 7000, processed: 7000, success: successes, failure: 7000 - successes, done: true });
-    expect(await rowsOf(staged.requestId)).toEqual(expected.map((e, i) => ({ n: i + 1, ...e, error: e.error && `row ${i + 1}: ${e.error}` })));
+    expect(await invalidationRows(h.deps.db, staged.requestId)).toEqual(expectedRows(expected));
 
     const expiredNow = await h.deps.db('passes').where({ organisation_id: mine.org.id, is_expired: true }).whereNotIn('serial_number', preExpired).pluck('expired_timestamp');
     expect(expiredNow).toHaveLength(6000 - 3);
@@ -163,20 +150,20 @@ describe('parallel chunks of one batch on two worker processes', () => {
     const [a, b, c] = mine.serials;
     // Rows 1-2 | 3-4 | 5-6 | 7: the repeats' first rows are in earlier chunks, which run last here.
     const serials = [a, b, a, 'NOPE', b, 'NOPE', c];
-    const staged = await stageInvalidation(mine.org.id, serials);
+    const staged = await stageInvalidation(h.deps.db, mine.org.id, serials);
     const asOf = new Date(staged.expiryTime.getTime() + 1);
     for (const first of [7, 5, 3, 1]) await processInvalidationChunk(h.deps.db, staged.requestId, first, 2, asOf);
     const expected = expectedInvalidation(serials, { ours: new Set(mine.serials), expired: new Map() });
     expect(expected.map((e) => e.error)).toEqual([null, null, `serial number ${a} is already in row 1 of this request`, 'no pass with this serial number in your organisation', `serial number ${b} is already in row 2 of this request`, 'serial number NOPE is already in row 4 of this request', null]);
-    const rows = await rowsOf(staged.requestId);
-    expect(rows).toEqual(expected.map((e, i) => ({ n: i + 1, ...e, error: e.error && `row ${i + 1}: ${e.error}` })));
+    const rows = await invalidationRows(h.deps.db, staged.requestId);
+    expect(rows).toEqual(expectedRows(expected));
 
     const before = await h.deps.db('invalidation_requests').where({ id: staged.requestId }).first('processed_count', 'success_count', 'failure_count');
     expect(before).toEqual({ processed_count: 7, success_count: 3, failure_count: 4 });
     const lastModified = await h.deps.db('passes').where({ organisation_id: mine.org.id }).orderBy('id').pluck('last_modified');
     for (const first of [1, 3, 5, 7]) await processInvalidationChunk(h.deps.db, staged.requestId, first, 2, asOf);
     expect(await h.deps.db('invalidation_requests').where({ id: staged.requestId }).first('processed_count', 'success_count', 'failure_count')).toEqual(before);
-    expect(await rowsOf(staged.requestId)).toEqual(rows);
+    expect(await invalidationRows(h.deps.db, staged.requestId)).toEqual(rows);
     expect(await h.deps.db('passes').where({ organisation_id: mine.org.id }).orderBy('id').pluck('last_modified')).toEqual(lastModified);
   });
 });

@@ -1,3 +1,21 @@
+import type { Db } from '../../src/db/knex';
+import { stageBatchInvalidation } from '../../src/jobs/invalidation/service';
+
+/** A batch invalidation of these serials (rows 1..n) staged for `org`, as the API would stage it. */
+export async function stageInvalidation(db: Db, org: string, serials: string[]) {
+  return stageBatchInvalidation(db, { org, email: 'ops@example.test', roles: ['Owner'] } as never, {
+    source: 'api',
+    rows: (async function* () {
+      yield serials.map((serialNumber, i) => ({ rowNumber: i + 1, raw: { serialNumber } }));
+    })(),
+  });
+}
+
+/** Each row of a request as stored: number, status, error. */
+export async function invalidationRows(db: Db, requestId: string) {
+  return (await db('invalidation_rows').where({ request_id: requestId }).orderBy('row_number').select('row_number', 'status', 'error')).map((r) => ({ n: r.row_number, status: r.status, error: r.error }));
+}
+
 /**
  * What an invalidation request's rows must come to, written plainly (row by row, in order) to
  * check the set-based, parallel chunks against: empty, a repeat of an earlier row (the first row
@@ -17,3 +35,6 @@ export function expectedInvalidation(serials: string[], passes: { ours: Set<stri
     return { status: 'success', error: null as string | null };
   });
 }
+
+/** The rows as `invalidationRows` must read them. */
+export const expectedRows = (expected: ReturnType<typeof expectedInvalidation>) => expected.map((e, i) => ({ n: i + 1, ...e, error: e.error && `row ${i + 1}: ${e.error}` }));
