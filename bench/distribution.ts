@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { signUserToken } from '../src/auth/tokens';
 import { peakRssMb, resetPeakRss } from '../src/dev/workerProcess';
@@ -8,6 +9,7 @@ import { PassLinks } from '../src/services/passLinks';
 import { CallbackReceiver } from '../test/helpers/receiver';
 import { BenchEnv, startBenchEnv } from './env';
 import { copyFloors, printFloors } from './floors';
+import { benchGroups, cpuSnapshot, CpuSnapshot, describeCpu } from './cpu';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 /** 0: skip the 2-worker run. */
@@ -26,6 +28,8 @@ interface Run {
   phases: Record<string, number>;
   workerRssMb: number[];
   apiRssMb: number;
+  /** CPU used by each service during the chunk phase. */
+  chunkCpu: string;
 }
 
 /** One CSV upload to distributePassesCSV, timed to its signed callback, with each phase and peak RSS. */
@@ -52,12 +56,18 @@ async function runDistribution(env: BenchEnv, receiver: CallbackReceiver, token:
   const res = (await (await fetch(`${env.baseUrl}/query`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as any;
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   const accepted = Date.now();
+  const groups = benchGroups({ workerPids: env.workers.map((w) => w.pid!), apiPid: env.api.pid!, postgresPort: env.ports.postgres, temporalPort: env.ports.temporal });
+  const cpuAccepted = cpuSnapshot(groups);
+  let cpuChunksDone: CpuSnapshot | undefined;
   const requestId = /request ([0-9a-f-]{36})/.exec(res.data.distributePassesCSV.message)![1];
   // Poll the request row to see when the last chunk committed (results and callback follow).
   let chunksDone = 0;
   const poll = setInterval(async () => {
     const r = await env.deps.db('distribution_requests').where({ id: requestId }).first('processed_count');
-    if (!chunksDone && r?.processed_count === rows) chunksDone = Date.now();
+    if (!chunksDone && r?.processed_count === rows) {
+      chunksDone = Date.now();
+      cpuChunksDone = cpuSnapshot(groups);
+    }
   }, 50);
   const callbacks = await receiver.waitFor((r) => r.some((c) => c.body.includes(requestId)), 1_800_000);
   clearInterval(poll);
@@ -80,6 +90,7 @@ async function runDistribution(env: BenchEnv, receiver: CallbackReceiver, token:
     },
     workerRssMb: env.workers.map((w) => peakRssMb(w.pid!)),
     apiRssMb: peakRssMb(env.api.pid!),
+    chunkCpu: describeCpu(cpuAccepted, cpuChunksDone!, os.cpus().length),
   };
 }
 
@@ -88,6 +99,7 @@ function printRun(r: Run): void {
   console.log(`successes/failures:   ${r.success} / ${r.failure}`);
   console.log(`end to end (upload → signed callback): ${r.wall.toFixed(2)} s, ${Math.round(r.rows / r.wall)} rows/s`);
   for (const [phase, seconds] of Object.entries(r.phases)) console.log(`  ${phase.padEnd(40)} ${seconds.toFixed(2)} s`);
+  console.log(`CPU in the chunk phase: ${r.chunkCpu}`);
   console.log(`peak RSS: worker(s) ${r.workerRssMb.map((m) => `${m.toFixed(0)} MB`).join(', ')}; API ${r.apiRssMb.toFixed(0)} MB`);
 }
 
@@ -112,8 +124,10 @@ export default async function distributionBench(): Promise<void> {
     // What the passApiKey (a compact JWE, AES-256-GCM) costs per 100,000 passes, on one core.
     const links = new PassLinks(env.deps.config);
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < 100_000; i++) links.apiKey({ serialNumber: `7001${String(i).padStart(10, '0')}`, organisationId: org.id });
-    console.log(`passApiKey (JWE dir/A256GCM via node:crypto): ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms per 100,000 keys`);
+    const cpu = process.cpuUsage(cpu0);
+    console.log(`passApiKey (JWE dir/A256GCM via node:crypto): ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms (${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU) per 100,000 keys`);
 
     const one = await runDistribution(env, receiver, token, org.id, ROWS);
     printRun(one);

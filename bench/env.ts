@@ -20,6 +20,8 @@ export interface BenchEnv {
   /** The API as its own process (`npm run api`), so its memory can be measured. */
   api: ServiceProcess;
   workers: WorkerProcess[];
+  /** Ports of the embedded PostgreSQL and the Temporal dev server (to find their processes). */
+  ports: { postgres: number; temporal: number };
   /** Starts one more worker process on the same task queue. */
   addWorker(): Promise<WorkerProcess>;
   close(): Promise<void>;
@@ -42,7 +44,8 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   installTemporalRuntime();
 
   const temporal = await startLocalTemporal({ log: () => undefined });
-  const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: await freePort(), database: 'bench', persistent: false });
+  const postgresPort = await freePort();
+  const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: postgresPort, database: 'bench', persistent: false });
   const db = createDb(pg.url);
   await migrateLatest(db);
   await db.destroy();
@@ -71,6 +74,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     scratch,
     api,
     workers,
+    ports: { postgres: postgresPort, temporal: Number(temporal.address.split(':').pop()) },
     addWorker,
     async close() {
       for (const worker of workers) await worker.kill('SIGTERM');

@@ -45,8 +45,17 @@ export default async function invalidationBench(): Promise<void> {
     const started = Date.now();
     const accepted_ = await upload(env.baseUrl, token, 'mutation($input: InvalidationRequestCSV) { invalidatePassesCSV(input: $input) { message } }', { input: { file: null } }, csv);
     const accepted = Date.now();
+    const requestId = /request ([0-9a-f-]{36})/.exec(accepted_.invalidatePassesCSV.message)![1];
+    // Poll the request row to see when the last chunk committed (wallet pushes, results and callback follow).
+    let chunksDone = 0;
+    const poll = setInterval(async () => {
+      const r = await env.deps.db('invalidation_requests').where({ id: requestId }).first('processed_count');
+      if (!chunksDone && r?.processed_count === ROWS) chunksDone = Date.now();
+    }, 50);
     const [, callback] = await receiver.waitFor((r) => r.length >= 2, 600_000);
+    clearInterval(poll);
     const done = Date.now();
+    const { completed_at: completed } = await env.deps.db('invalidation_requests').where({ id: requestId }).first('completed_at');
     const payload = JSON.parse(callback.body);
     const [{ expired }] = await env.deps.db('passes').where({ organisation_id: org.id, is_expired: true }).count<{ expired: number }[]>('* as expired');
     const wall = (done - started) / 1000;
@@ -55,7 +64,13 @@ export default async function invalidationBench(): Promise<void> {
     console.log(`upload accepted in:   ${((accepted - started) / 1000).toFixed(2)} s`);
     console.log(`end to end (upload → callback): ${wall.toFixed(2)} s`);
     console.log(`throughput:           ${Math.round(ROWS / wall)} rows/s`);
-    const requestId = /request ([0-9a-f-]{36})/.exec(accepted_.invalidatePassesCSV.message)![1];
+    const phases = {
+      'staging (upload, parse, COPY rows)': accepted - started,
+      'chunks (checks, passes, row results)': chunksDone - accepted,
+      'wallet pushes, result CSVs, completed': completed.getTime() - chunksDone,
+      'callback delivered': done - completed.getTime(),
+    };
+    for (const [phase, ms] of Object.entries(phases)) console.log(`  ${phase.padEnd(40)} ${(ms / 1000).toFixed(2)} s`);
     printFloors(
       'end-to-end',
       wall,

@@ -17,6 +17,7 @@ import * as notifications from './20261202040001_notifications';
 import * as scheduledInvalidationPasses from './20261202010000_scheduled_invalidation_passes';
 import * as dciNumberIndexes from './20261202070001_dci_number_indexes';
 import * as distributionChunks from './20261202070002_distribution_chunks';
+import * as invalidationSerialIndex from './20261203010001_invalidation_serial_index';
 import * as dciNumberColumns from './20261202070003_dci_number_columns';
 import * as workflowStarted from './20261202060001_workflow_started';
 import * as dciTokensPeers from './20261202080000_dci_tokens_peers';
@@ -45,6 +46,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261202010000_scheduled_invalidation_passes': scheduledInvalidationPasses,
   '20261202070001_dci_number_indexes': dciNumberIndexes,
   '20261202070002_distribution_chunks': distributionChunks,
+  '20261203010001_invalidation_serial_index': invalidationSerialIndex,
   '20261202070003_dci_number_columns': dciNumberColumns,
   '20261202060001_workflow_started': workflowStarted,
   '20261202080000_dci_tokens_peers': dciTokensPeers,

@@ -75,6 +75,11 @@ export class ServiceProcess {
     return this.child?.pid;
   }
 
+  /** Started and not exited. */
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Kills the whole process group (SIGKILL: no shutdown, no cleanup, as a crash would) and waits for the exit. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;

@@ -32,3 +32,21 @@ export function invalidationRefusal(pass: PassForInvalidation | undefined, organ
   }
   return null;
 }
+
+/** A staged row of an invalidation request as a chunk reads it. */
+export interface InvalidationRow {
+  rowNumber: number;
+  serial: string;
+  /** The first row of the whole request holding this serial (its own number when it is the first). */
+  firstRow: number | null;
+}
+
+/**
+ * Why a row cannot be applied, or null. A repeated serial is judged against the request's staged
+ * rows (the first row holding it wins), so the verdict does not depend on which chunk runs first.
+ */
+export function invalidationRowError(row: InvalidationRow, pass: PassForInvalidation | undefined, organisationId: string, expiryTime: Date, now: Date): string | null {
+  if (!row.serial) return 'serialNumber is empty';
+  if (row.firstRow !== null && row.firstRow < row.rowNumber) return `serial number ${row.serial} is already in row ${row.firstRow} of this request`;
+  return invalidationRefusal(pass, organisationId, expiryTime, now);
+}

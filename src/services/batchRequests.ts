@@ -109,20 +109,6 @@ export async function stageSubmission(
   return count;
 }
 
-/**
- * Locks the next `size` pending rows of a request, in row order, for the caller's chunk
- * transaction. SKIP LOCKED lets a retried chunk proceed while a stale attempt still holds its rows.
- */
-export async function claimPendingRows<Raw>(trx: Knex.Transaction, kind: BatchKind, requestId: string, size: number): Promise<{ row_number: number; raw: Raw }[]> {
-  return trx(TABLES[kind].rows)
-    .where({ request_id: requestId, status: 'pending' })
-    .orderBy('row_number')
-    .limit(size)
-    .forUpdate()
-    .skipLocked()
-    .select('row_number', 'raw');
-}
-
 /** The request's workflow has been started (or joined): the orphan sweeper leaves it alone. */
 export async function markWorkflowStarted(db: Db, kind: BatchKind, requestId: string): Promise<void> {
   await db(TABLES[kind].requests).where({ id: requestId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });

@@ -21,4 +21,10 @@ describe('PassLinks', () => {
     parts[3] = Buffer.from('tampered').toString('base64url');
     await expect(links.open(parts.join('.'))).rejects.toThrow('input.encryptedDetails: the encrypted pass details are invalid or have been tampered with');
   });
+
+  it('gives every key its own IV, across refills of the IV draw, and each still opens', async () => {
+    const keys = Array.from({ length: 10_000 }, (_, i) => links.apiKey({ serialNumber: String(i), organisationId: 'acme' }));
+    expect(new Set(keys.map((k) => k.split('.')[2])).size).toBe(keys.length);
+    for (const i of [0, 4095, 4096, 9999]) await expect(links.open(keys[i])).resolves.toEqual({ serialNumber: String(i), organisationId: 'acme' });
+  });
 });

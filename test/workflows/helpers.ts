@@ -43,6 +43,15 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   };
 }
 
+/**
+ * Replays a recorded history (protobuf bytes, e.g. one recorded by an earlier version of the code)
+ * with today's workflow code: throws on a determinism violation.
+ */
+export async function replayHistory(encoded: Buffer): Promise<void> {
+  const { temporal } = await import('@temporalio/proto');
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, temporal.api.history.v1.History.decode(encoded));
+}
+
 /** A stub activity that records its calls (name and arguments) in `log`, in order. */
 export function recorder(log: string[]) {
   return <A extends unknown[], R>(name: string, impl: (...args: A) => R | Promise<R>) =>

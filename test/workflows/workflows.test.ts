@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { BatchProgress } from '../../src/services/batchRequests';
-import { NOTHING_TO_DELIVER, NOTHING_TO_PUSH, recorder, startWorkflowTestEnv, WorkflowTestEnv } from './helpers';
+import fs from 'node:fs';
+import path from 'node:path';
+import { NOTHING_TO_DELIVER, NOTHING_TO_PUSH, recorder, replayHistory, startWorkflowTestEnv, WorkflowTestEnv } from './helpers';
 
 const DAY = 86_400_000;
 const progress = (processed: number, total: number, failure = 0): BatchProgress => ({ total, processed, success: processed - failure, failure, done: processed >= total });
@@ -89,6 +91,13 @@ describe('workflows with stub activities (time-skipping)', () => {
     expect(result.fired).toMatchObject({ expired: 2 });
     expect(result.skipped).toBeGreaterThanOrEqual(200 * DAY);
     expect(log.map((l) => l.slice(0, l.indexOf('(')))).toEqual(['chunk', 'push', 'expire', 'push']);
+  });
+
+  it('invalidation: a history recorded before parallel chunks (two serial chunks, a 30-day timer) replays with today\'s code', async () => {
+    // Recorded with the code before the `parallel-chunks` patch: a request waiting on its expiry
+    // timer at deploy time must replay its serial chunks as recorded.
+    const recorded = fs.readFileSync(path.join(__dirname, '../fixtures/histories/invalidation-serial-chunks.pb'));
+    await expect(replayHistory(recorded)).resolves.toBeUndefined();
   });
 
   it('invalidation: cancelled while it waits for its expiry, it never expires the passes', async () => {

@@ -4,13 +4,13 @@ import { dispatchKeys } from '../../notifications/keys';
 import type { Principal } from '../../auth/tokens';
 import type { Db } from '../../db/knex';
 import { keysetPage, KeysetCursor } from '../../db/pagination';
-import { invalidationRefusal } from '../../domain/invalidation';
 import { recordAudit } from '../../services/audit';
-import { batchProgress, BatchProgress, checkIndividualSize, claimPendingRows, MAX_INDIVIDUAL, completeBatch, findByRequestKey, recordRowResults, resultLinks, RowResult, stageRows, stageSubmission, StagedRow } from '../../services/batchRequests';
+import { checkIndividualSize, MAX_INDIVIDUAL, completeBatch, findByRequestKey, resultLinks, stageRows, stageSubmission, StagedRow } from '../../services/batchRequests';
 import { copyCsvGzip, sqlIsoTime, sqlSafeText } from '../../services/csvFiles';
 import { DomainError } from '../../services/errors';
 import type { FileStore } from '../../services/files';
 import { expirePassesNow } from '../passExpiry/service';
+import { processInvalidationChunk } from './chunks';
 
 /** Clock skew tolerated for an expiryTime "now" sent by a client. */
 const PAST_TOLERANCE_MS = 60_000;
@@ -47,57 +47,6 @@ async function insertRequest(trx: Knex.Transaction, principal: Principal, fields
 }
 
 /**
- * Applies the next `size` pending rows of a request in one transaction: each serial is checked
- * (unknown, another organisation's, expired, past its limit, repeated), then expired at once or
- * scheduled (its pass's expired_timestamp set) when the expiry is still ahead of `asOf`.
- * A re-run after a crash finds those rows done.
- */
-export async function processInvalidationChunk(db: Db, requestId: string, size: number, asOf: Date): Promise<BatchProgress> {
-  await db.transaction(async (trx) => {
-    const request = await trx('invalidation_requests').where({ id: requestId }).first();
-    const rows = await claimPendingRows<{ serialNumber?: unknown }>(trx, 'invalidation', requestId, size);
-    if (!rows.length) return;
-    const serials = rows.map((r) => String(r.raw.serialNumber ?? ''));
-    const passes = new Map<string, any>(
-      (await trx('passes').whereIn('serial_number', serials).forUpdate().select('id', 'serial_number', 'organisation_id', 'is_expired', 'expired_timestamp', 'created_at')).map(
-        (p: any) => [p.serial_number, p],
-      ),
-    );
-    // Serials already taken by earlier rows of this request.
-    const earlier = new Map<string, number>(
-      (await trx('invalidation_rows').where({ request_id: requestId }).whereIn('serial_number', serials).select('serial_number', 'row_number')).map((r: any) => [r.serial_number, r.row_number]),
-    );
-    const expiry: Date = request.expiry_time;
-    const now = expiry.getTime() <= asOf.getTime();
-    const results: RowResult[] = [];
-    const accepted: string[] = [];
-    for (const [i, r] of rows.entries()) {
-      const serial = serials[i];
-      const pass = passes.get(serial);
-      const dup = earlier.get(serial);
-      const error = !serial
-        ? 'serialNumber is empty'
-        : dup !== undefined
-          ? `serial number ${serial} is already in row ${dup} of this request`
-          : invalidationRefusal(pass, request.organisation_id, expiry, asOf);
-      if (error) {
-        results.push({ n: r.row_number, status: 'failure', error: `row ${r.row_number}: ${error}`, serial, pass: null });
-      } else {
-        earlier.set(serial, r.row_number);
-        accepted.push(pass.id);
-        results.push({ n: r.row_number, status: now ? 'success' : 'scheduled', error: null, serial, pass: pass.id });
-      }
-    }
-    if (now) await expirePassesNow(trx, accepted, expiry);
-    else if (accepted.length) {
-      await trx('passes').whereIn('id', accepted).update({ expired_timestamp: expiry, last_modified: trx.fn.now(), modifier: request.job_issuer });
-    }
-    await recordRowResults(trx, 'invalidation', requestId, results);
-  });
-  return batchProgress(db, 'invalidation', requestId);
-}
-
-/**
  * The expiry moment of a scheduled invalidation: its accepted passes expire (those already
  * expired meanwhile are left alone) and the request completes. Idempotent.
  */
@@ -105,7 +54,7 @@ export async function expireScheduledInvalidation(db: Db, requestId: string, asO
   return db.transaction(async (trx) => {
     const request = await trx('invalidation_requests').where({ id: requestId }).forUpdate().first();
     if (request.expiry_time.getTime() > asOf.getTime()) throw new Error(`invalidation ${requestId} is not due before ${request.expiry_time.toISOString()}`);
-    const ids = (await trx('invalidation_rows').where({ request_id: requestId, status: 'scheduled' }).select('pass_id')).map((r: any) => r.pass_id);
+    const ids: string[] = await trx('invalidation_rows').where({ request_id: requestId, status: 'scheduled' }).pluck('pass_id');
     const expired = await expirePassesNow(trx, ids, request.expiry_time);
     await trx('invalidation_rows').where({ request_id: requestId, status: 'scheduled' }).update({ status: 'success' });
     await trx('invalidation_requests').where({ id: requestId }).update({ status: 'Complete', completed_at: trx.fn.now(), updated_at: trx.fn.now() });
@@ -189,7 +138,7 @@ export async function invalidateIndividual(db: Db, principal: Principal, input: 
     await recordAudit(trx, { organisationId: principal.org, actor: principal.email, category: 'Invalidations', action: 'invalidateIndividualPass', subject: id, details: { batchCount: input.serialNumbers.length } });
     return id;
   });
-  await processInvalidationChunk(db, requestId, MAX_INDIVIDUAL, now);
+  await processInvalidationChunk(db, requestId, 1, MAX_INDIVIDUAL, now);
   const scheduled = expiryTime.getTime() > now.getTime();
   await db('invalidation_requests').where({ id: requestId }).update({ status: scheduled ? 'Scheduled' : 'Complete', completed_at: scheduled ? null : db.fn.now() });
   const rows = await db('invalidation_rows').where({ request_id: requestId }).orderBy('row_number');

@@ -4,16 +4,34 @@ import type { Db } from '../../db/knex';
 /**
  * Expires passes at `at` (now by default): the single place that flips `is_expired`, used by
  * invalidation, distribution-time expiry, GDPR forgetting and consumer deletion. Already expired
- * passes are left as they are. Returns the IDs it expired.
+ * passes are left as they are. One statement for any number of passes (one array parameter), locking
+ * them in ID order so that concurrent callers cannot deadlock. Returns the IDs it expired.
  */
 export async function expirePassesNow(db: Db | Knex.Transaction, passIds: string[], at: Date = new Date()): Promise<string[]> {
   if (!passIds.length) return [];
-  const rows = await db('passes')
-    .whereIn('id', passIds)
-    .andWhere('is_expired', false)
-    .update({ is_expired: true, expired_timestamp: at, last_modified: db.fn.now(), modifier: 'system:expiry' })
-    .returning('id');
+  const { rows } = await db.raw(
+    `WITH locked AS (SELECT id FROM passes WHERE id = ANY(?::uuid[]) AND NOT is_expired ORDER BY id FOR UPDATE)
+     UPDATE passes p SET is_expired = true, expired_timestamp = ?, last_modified = now(), modifier = 'system:expiry'
+       FROM locked WHERE p.id = locked.id AND NOT p.is_expired
+     RETURNING p.id`,
+    [passIds, at],
+  );
   return rows.map((r: { id: string }) => r.id);
+}
+
+/**
+ * Locks an organisation's passes with these serials, in ID order (the order every bulk writer of
+ * passes locks in), and returns what invalidation checks. Other organisations' passes are neither
+ * returned nor locked.
+ */
+export async function lockPasses(trx: Knex.Transaction, o: { serials: string[]; organisationId: string }) {
+  if (!o.serials.length) return [];
+  const { rows } = await trx.raw(
+    `SELECT id, serial_number, organisation_id, is_expired, expired_timestamp, created_at FROM passes
+      WHERE serial_number = ANY(?::text[]) AND organisation_id = ? ORDER BY id FOR UPDATE`,
+    [o.serials, o.organisationId],
+  );
+  return rows as { id: string; serial_number: string; organisation_id: string; is_expired: boolean; expired_timestamp: Date | null; created_at: Date }[];
 }
 
 /**
