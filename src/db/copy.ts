@@ -19,21 +19,27 @@ export function copyText(v: CopyValue): string {
   return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : s;
 }
 
+/** Rows per text slice written to COPY FROM STDIN: small enough to stay a young-generation string. */
+const COPY_SLICE_ROWS = 256;
+
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Streams pages of rows into `table` (COPY FROM STDIN, text format) on the transaction's connection. */
 export async function copyRowsIn(trx: Knex.Transaction, table: string, columns: readonly string[], pages: AsyncIterable<CopyValue[][]> | Iterable<CopyValue[][]>): Promise<void> {
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   const sink = connection.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+  // Text in slices of at most 256 rows, each turned into a Buffer as soon as it is made (byte mode),
+  // with at most ~one slice waiting for the socket. A whole page's text (1,000 rows, often over V8's
+  // 128 KB large-object size) went to the large-object space, and up to 16 of them queued behind a
+  // busy COPY in object mode: they outlived young-generation GCs and piled up as garbage until a
+  // full GC, so the API's heap grew with the length of an upload.
   async function* lines() {
     for await (const page of pages) {
-      if (page.length) yield page.map((row) => row.map(copyText).join('\t')).join('\n') + '\n';
+      for (let at = 0; at < page.length; at += COPY_SLICE_ROWS) {
+        yield page.slice(at, at + COPY_SLICE_ROWS).map((row) => row.map(copyText).join('\t')).join('\n') + '\n';
+      }
     }
   }
-  // Byte mode with a small buffer: each page's text (often over V8's 128 KB large-object size) becomes
-  // a Buffer as soon as it is made and at most ~one page waits for the socket. In object mode up to
-  // 16 page strings queued behind a busy COPY, outlived young-generation GCs and piled up as
-  // large-object garbage until a full GC: the API's heap grew with the length of the upload.
   await pipeline(Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 }), sink);
 }
 

@@ -202,8 +202,9 @@ export async function completeBatch(
       status: finalStatus,
       success_file_id: s.id,
       failure_file_id: f.id,
-      completed_at: finalStatus === 'Complete' ? trx.fn.now() : null,
-      updated_at: trx.fn.now(),
+      // clock_timestamp, not now(): now() is when this transaction began, before the CSVs streamed in.
+      completed_at: finalStatus === 'Complete' ? trx.raw('clock_timestamp()') : null,
+      updated_at: trx.raw('clock_timestamp()'),
     });
     // The seed's callback body; counts are numbers.
     const payload = {
