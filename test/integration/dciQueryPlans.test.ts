@@ -35,8 +35,10 @@ describe('DCI registry query plans', () => {
   };
 
   it.each([
-    ['$eq on a nested list attribute (jsonb containment)', { farm_type: { $eq: 'Cooperative farms' } }, ['registry_records_record_gin']],
-    ['$in (containment per value)', { 'farm_info.location.name': { $in: ['Chiang Mai', 'Lampang'] } }, ['registry_records_record_gin']],
+    ['$eq on a nested list attribute (containment on the search projection)', { farm_type: { $eq: 'Cooperative farms' } }, ['registry_records_search_gin']],
+    ['$in (containment per value)', { 'farm_info.location.name': { $in: ['Chiang Mai', 'Lampang'] } }, ['registry_records_search_gin']],
+    ['$eq three lists deep (crop_type)', { 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, ['registry_records_search_gin']],
+    ['$eq on an attribute outside the projection (containment on the record)', { 'farm_details.farming_activities.crop_production.season': 'winter' }, ['registry_records_record_gin']],
     ['$lt on a number attribute', { 'family_details.poverty_score': { $lt: 20 } }, ['registry_records_num_fr_poverty_score']],
     ['$gte on a number attribute', { 'family_details.group_size': { $gte: 4 } }, ['registry_records_num_fr_group_size']],
     [
@@ -48,7 +50,7 @@ describe('DCI registry query plans', () => {
       // Either index may lead (or both, ANDed): which one depends on the statistics of the moment.
       '$and of $eq and a range (one of its indexes at least)',
       { $and: [{ farm_type: { $eq: 'Cooperative farms' } }, { 'family_details.poverty_score': { $lt: 20 } }] },
-      ['registry_records_record_gin|registry_records_num_fr_poverty_score'],
+      ['registry_records_search_gin|registry_records_num_fr_poverty_score'],
     ],
   ])('%s uses its index', async (_name, query, indexes) => {
     const nodes = await plan({ query_type: 'expression', query: expr(query) });
@@ -60,9 +62,19 @@ describe('DCI registry query plans', () => {
     expect(nodes.map((n) => n.type)).not.toContain('Seq Scan');
   });
 
-  it('idtype-value uses the jsonb index', async () => {
+  it('idtype-value uses the unique btree on the identifier', async () => {
     const nodes = await plan({ query_type: 'idtype-value', query: { type: 'NationalID', value: 'M0009120000042' } });
-    expect(nodes.map((n) => n.index)).toContain('registry_records_record_gin');
+    expect(nodes.map((n) => n.index)).toContain('registry_records_registry_identifier_unique');
+  });
+
+  it('keeps records out of the main heap (TOAST, uncompressed), so matches are counted from narrow tuples', async () => {
+    const { rows } = await db.raw(`SELECT attstorage FROM pg_attribute WHERE attrelid = 'registry_records'::regclass AND attname = 'record'`);
+    expect(rows[0].attstorage).toBe('e');
+    const { rows: stored } = await db.raw(
+      `SELECT count(*)::int AS records, count(pg_column_toast_chunk_id(record))::int AS out_of_line, count(pg_column_toast_chunk_id(search))::int AS search_out_of_line
+         FROM registry_records WHERE registry = 'fr' AND identifier LIKE 'M000912%'`,
+    );
+    expect(stored[0]).toEqual({ records: 2000, out_of_line: 2000, search_out_of_line: 0 });
   });
 
   it('an unindexed shape (a range on a text date) still runs, filtered without a range index', async () => {

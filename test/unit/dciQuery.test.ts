@@ -19,10 +19,15 @@ function rejects(fn: () => unknown, code: string, message: RegExp) {
 }
 
 describe('DCI query translation', () => {
-  it('translates the DR seed example ($and of $eq) into jsonb containment with bound values', () => {
+  it('translates the DR seed example ($and of $eq) into jsonb containment with bound values, on the narrow search projection', () => {
     const q = sql(dr, 'expression', expr({ $and: [{ disability_status: { $eq: 'Approved' } }, { location: { $eq: 'central_region' } }] }));
-    expect(q.sql).toBe('((record @> ?::jsonb) AND (record @> ?::jsonb))');
+    expect(q.sql).toBe('((search @> ?::jsonb) AND (search @> ?::jsonb))');
     expect(q.bindings).toEqual(['{"disability_status":"Approved"}', '{"location":"central_region"}']);
+  });
+
+  it('reads attributes outside the search projection from the whole record', () => {
+    const q = sql(dr, 'expression', expr({ housing_type: 'Social housing', 'personal_details.gender': 'Female' }));
+    expect(q.sql).toBe('((record @> ?::jsonb) AND (search @> ?::jsonb))');
   });
 
   it('resolves the FR seed example paths (farm_info.location -> farm_details[].place) through arrays', () => {
@@ -41,7 +46,7 @@ describe('DCI query translation', () => {
       'family_details.group_type': { $ne: 'household' },
     }));
     const ranges = `((num_fr_group_size && numrange(?::numeric, NULL, '()')) AND (num_fr_group_size && numrange(NULL, ?::numeric, '()'))) OR (num_fr_poverty_score && numrange(NULL, ?::numeric, '(]'))`;
-    expect(q.sql).toBe(`((${ranges}) AND (record @> ?::jsonb OR record @> ?::jsonb) AND (record @> ?::jsonb) AND (NOT record @> ?::jsonb))`);
+    expect(q.sql).toBe(`((${ranges}) AND (search @> ?::jsonb OR search @> ?::jsonb) AND (record @> ?::jsonb) AND (NOT search @> ?::jsonb))`);
     expect(q.bindings).toContain('{"farm_details":[{"farm_type":"Cooperative farms"}]}');
     expect(q.bindings).toContain('{"farm_details":[{"farming_activities":[{"crop_production":[{"end_use":["Seed"]}]}]}]}');
     expect(q.bindings).toContain('{"family_details":{"group_type":"household"}}');
@@ -54,11 +59,15 @@ describe('DCI query translation', () => {
     expect(JSON.parse(q.bindings[0] as string).location).toBe(evil);
   });
 
-  it('translates idtype-value: DR value-only, FR typed identifier pairs', () => {
-    expect(sql(dr, 'idtype-value', { type: 'UIN', value: '123456' }).bindings).toEqual(['{"personal_details":{"identifier":"123456"}}']);
+  it('translates idtype-value: DR value-only, FR typed identifier pairs, each also as the identifier column (its btree)', () => {
+    const drId = sql(dr, 'idtype-value', { type: 'UIN', value: 123456 });
+    expect(drId.sql).toBe('(identifier = ? AND record @> ?::jsonb)');
+    expect(drId.bindings).toEqual(['123456', '{"personal_details":{"identifier":"123456"}}']);
     expect(sql(fr, 'idtype-value', { type: 'NationalID', value: 'M1' }).bindings).toEqual([
+      'M1',
       '{"famer_personal_details":{"member_identifier":{"identifier_type":"NationalID","identifier_value":"M1"}}}',
     ]);
+    expect(toSql(parseQuery(fr, 'idtype-value', { type: 'NationalID', value: 'M1' }), 'r').sql).toBe('(r.identifier = ? AND r.record @> ?::jsonb)');
     rejects(() => parseQuery(dr, 'idtype-value', { type: 'PASSPORT', value: '1' }), 'rjct.search_criteria.invalid', /unknown identifier type/);
     rejects(() => parseQuery(dr, 'idtype-value', expr({})), 'rjct.search_criteria.invalid', /idtype-value query must be/);
   });
@@ -68,7 +77,7 @@ describe('DCI query translation', () => {
       { seq_num: 2, expression1: { attribute_name: 'poverty_score', operator: 'ge', attribute_value: 50 }, condition: 'not', expression2: { attribute_name: 'disability_level', operator: 'in', attribute_value: ['Mild'] } },
       { seq_num: 1, expression1: { attribute_name: 'disability_status', operator: 'eq', attribute_value: 'Approved' } },
     ]);
-    expect(q.sql).toBe(`((record @> ?::jsonb) AND ((num_dr_poverty_score && numrange(?::numeric, NULL, '[)')) AND NOT (record @> ?::jsonb)))`);
+    expect(q.sql).toBe(`((search @> ?::jsonb) AND ((num_dr_poverty_score && numrange(?::numeric, NULL, '[)')) AND NOT (search @> ?::jsonb)))`);
   });
 
   it('keeps ranges on text attributes (dates) and unindexed numbers as bound jsonpath filters; qualifies columns like the record', () => {
@@ -77,8 +86,8 @@ describe('DCI query translation', () => {
     expect(q.bindings).toEqual(['$."registration_date" ? (@ > $v)', '{"v":"2023-01-01"}']);
     const count = sql(fr, 'expression', expr({ 'machineries_details.count': { $gte: 2 } }));
     expect(count.bindings).toEqual(['$."machineries_details"."count" ? (@ >= $v)', '{"v":2}']);
-    const aliased = toSql(parseQuery(fr, 'expression', expr({ poverty_score: { $lte: 3 } })), 'r.record');
-    expect(aliased.sql).toBe(`(r.num_fr_poverty_score && numrange(NULL, ?::numeric, '(]'))`);
+    const aliased = toSql(parseQuery(fr, 'expression', expr({ poverty_score: { $lte: 3 }, 'machineries_details.count': { $gte: 2 }, farm_type: 'Cooperative farms' })), 'r');
+    expect(aliased.sql).toBe(`((r.num_fr_poverty_score && numrange(NULL, ?::numeric, '(]')) AND jsonb_path_exists(r.record, ?::jsonpath, ?::jsonb) AND (r.search @> ?::jsonb))`);
   });
 
   it.each([
@@ -104,7 +113,9 @@ describe('DCI query translation', () => {
 
   it('sorts on single-valued attributes only, with the record ID as tie-breaker', () => {
     const sort = parseSort(fr, [{ attribute_name: 'poverty_score', sort_order: 'desc' }]);
-    expect(orderBySql(sort)).toEqual({ sql: 'record #> ?::text[] DESC NULLS LAST, id ASC', bindings: [['family_details', 'poverty_score']] });
+    expect(orderBySql(sort)).toEqual({ sql: 'search #> ?::text[] DESC NULLS LAST, id ASC', bindings: [['family_details', 'poverty_score']] });
+    const unprojected = parseSort(fr, [{ attribute_name: 'registration_date' }]);
+    expect(orderBySql(unprojected, 'r')).toEqual({ sql: 'r.record #> ?::text[] ASC NULLS LAST, r.id ASC', bindings: [['registration_date']] });
     rejects(() => parseSort(fr, [{ attribute_name: 'farm_type' }]), 'rjct.sort.invalid', /inside a list/);
     rejects(() => parseSort(fr, [{ attribute_name: 'nope' }]), 'rjct.sort.invalid', /unknown attribute/);
     rejects(() => parseSort(fr, [{ attribute_name: 'poverty_score', sort_order: 'up' }]), 'rjct.sort.invalid', /asc or desc/);

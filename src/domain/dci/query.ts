@@ -28,8 +28,12 @@ export type Cond =
   | { kind: 'and' | 'or'; items: Cond[] }
   | { kind: 'not'; item: Cond }
   | { kind: 'cmp'; attr: Attribute; op: Op; value: Scalar | Scalar[] }
-  /** The record contains this JSON document (jsonb @>): identifier pairs. */
-  | { kind: 'contains'; doc: unknown };
+  /**
+   * The record contains this JSON document (jsonb @>): identifier pairs. `identifier`: the value
+   * the record's identifier column must then hold (the document pins the identifier path), so the
+   * unique btree on (registry, identifier) finds the record.
+   */
+  | { kind: 'contains'; doc: unknown; identifier?: string };
 
 export interface SortKey {
   attr: Attribute;
@@ -158,7 +162,8 @@ function parseIdTypeValue(def: RegistryDef, query: unknown): Cond {
   }
   const value = String(query.value);
   const leaf = match === 'typed' ? { identifier_type: query.type, identifier_value: value } : value;
-  return { kind: 'contains', doc: nestUnder(path.split('.'), leaf) };
+  const pinsIdentifier = def.identifierPath === (match === 'typed' ? `${path}.identifier_value` : path);
+  return { kind: 'contains', doc: nestUnder(path.split('.'), leaf), ...(pinsIdentifier ? { identifier: value } : {}) };
 }
 
 /** `[{seq_num, expression1: {attribute_name, operator, attribute_value}, condition, expression2}]`, items ANDed in seq_num order. */
@@ -284,43 +289,60 @@ const RANGE_OF: Partial<Record<Op, { lower: boolean; bounds: string }>> = {
  * reaches, as a nummultirange) overlaps the range; the same matches as the jsonpath filter, served
  * by the column's GiST index. The column name comes from the registry definition, never from input.
  */
-function numberRange(recordColumn: string, attr: Attribute & { column: string }, op: Op, value: number): SqlFragment {
+function numberRange(column: string, op: Op, value: number): SqlFragment {
   const { lower, bounds } = RANGE_OF[op]!;
-  const table = recordColumn.includes('.') ? `${recordColumn.slice(0, recordColumn.lastIndexOf('.'))}.` : '';
   const range = lower ? `numrange(?::numeric, NULL, '${bounds}')` : `numrange(NULL, ?::numeric, '${bounds}')`;
-  return { sql: `(${table}${attr.column} && ${range})`, bindings: [value] };
+  return { sql: `(${column} && ${range})`, bindings: [value] };
 }
 
-/** Translates a condition tree into a WHERE fragment over `column` (a jsonb column or expression). */
-export function toSql(cond: Cond, column = 'record'): SqlFragment {
+/**
+ * The jsonb an attribute is read from: the narrow `search` projection when it holds the attribute
+ * (same structure along its path, so containment and jsonpath give the same answer), else the record.
+ */
+export const jsonbOf = (attr: Attribute, table = '') => `${table ? `${table}.` : ''}${attr.inSearch ? 'search' : 'record'}`;
+
+/**
+ * Translates a condition tree into a WHERE fragment over registry_records (columns qualified by
+ * `table` when given, e.g. `r`). Column names come from the registry definition, never from input.
+ */
+export function toSql(cond: Cond, table = ''): SqlFragment {
+  const col = (name: string) => (table ? `${table}.${name}` : name);
   switch (cond.kind) {
     case 'and':
     case 'or': {
-      const parts = cond.items.map((c) => toSql(c, column));
+      const parts = cond.items.map((c) => toSql(c, table));
       return { sql: `(${parts.map((p) => p.sql).join(cond.kind === 'and' ? ' AND ' : ' OR ')})`, bindings: parts.flatMap((p) => p.bindings) };
     }
     case 'not': {
-      const inner = toSql(cond.item, column);
+      const inner = toSql(cond.item, table);
       return { sql: `NOT ${inner.sql}`, bindings: inner.bindings };
     }
     case 'contains':
-      return { sql: `(${column} @> ?::jsonb)`, bindings: [JSON.stringify(cond.doc)] };
+      if (cond.identifier !== undefined) {
+        return { sql: `(${col('identifier')} = ? AND ${col('record')} @> ?::jsonb)`, bindings: [cond.identifier, JSON.stringify(cond.doc)] };
+      }
+      return { sql: `(${col('record')} @> ?::jsonb)`, bindings: [JSON.stringify(cond.doc)] };
     case 'cmp': {
       const { attr, op, value } = cond;
+      const column = jsonbOf(attr, table);
       if (op === 'eq') return { sql: `(${column} @> ?::jsonb)`, bindings: [JSON.stringify(nest(attr, value as Scalar))] };
       if (op === 'ne') return { sql: `(NOT ${column} @> ?::jsonb)`, bindings: [JSON.stringify(nest(attr, value as Scalar))] };
       if (op === 'in') {
         const values = value as Scalar[];
         return { sql: `(${values.map(() => `${column} @> ?::jsonb`).join(' OR ')})`, bindings: values.map((v) => JSON.stringify(nest(attr, v))) };
       }
-      if (attr.column) return numberRange(column, attr as Attribute & { column: string }, op, value as number);
+      if (attr.column) return numberRange(col(attr.column), op, value as number);
       return { sql: `jsonb_path_exists(${column}, ?::jsonpath, ?::jsonb)`, bindings: [jsonPath(attr, op), JSON.stringify({ v: value })] };
     }
   }
 }
 
+/** A sort key's value expression (its path as binding). */
+export const sortKeySql = (s: SortKey, table = ''): SqlFragment => ({ sql: `${jsonbOf(s.attr, table)} #> ?::text[]`, bindings: [s.attr.segments] });
+
 /** ORDER BY fragment: the sort keys, then the record ID so pages never overlap. */
-export function orderBySql(sort: SortKey[], column = 'record', idColumn = 'id'): SqlFragment {
-  const parts = sort.map((s) => `${column} #> ?::text[] ${s.order === 'desc' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}`);
-  return { sql: [...parts, `${idColumn} ASC`].join(', '), bindings: sort.map((s) => s.attr.segments) };
+export function orderBySql(sort: SortKey[], table = ''): SqlFragment {
+  const keys = sort.map((s) => sortKeySql(s, table));
+  const parts = keys.map((k, i) => `${k.sql} ${sort[i].order === 'desc' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}`);
+  return { sql: [...parts, `${table ? `${table}.` : ''}id ASC`].join(', '), bindings: keys.flatMap((k) => k.bindings) };
 }

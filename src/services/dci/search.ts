@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
-import { orderBySql, ParsedSearch, parseSearchCriteria, QueryError, toSql } from '../../domain/dci/query';
+import { orderBySql, ParsedSearch, parseSearchCriteria, QueryError, sortKeySql, toSql } from '../../domain/dci/query';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 
 /**
@@ -49,12 +49,12 @@ function matching(db: Db | Knex.Transaction, registry: RegistryKey, parsed: Pars
  */
 export function pageQuery(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Knex.Raw {
   const where = toSql(parsed.where);
-  const keys = parsed.sort.map((s, i) => `, record #> ?::text[] AS k${i}`).join('');
+  const keys = parsed.sort.map((s) => sortKeySql(s));
   const order = [...parsed.sort.map((s, i) => `k${i} ${s.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`), 'id ASC'].join(', ');
   return db.raw(
-    `WITH matches AS MATERIALIZED (SELECT id${keys} FROM registry_records WHERE registry = ? AND ${where.sql})
+    `WITH matches AS MATERIALIZED (SELECT id${keys.map((k, i) => `, ${k.sql} AS k${i}`).join('')} FROM registry_records WHERE registry = ? AND ${where.sql})
      SELECT id, count(*) OVER () AS total FROM matches ORDER BY ${order} LIMIT ? OFFSET ?`,
-    [...parsed.sort.map((s) => s.attr.segments), registry, ...where.bindings, pageSize, (pageNumber - 1) * pageSize] as Knex.RawBinding[],
+    [...keys.flatMap((k) => k.bindings), registry, ...where.bindings, pageSize, (pageNumber - 1) * pageSize] as Knex.RawBinding[],
   );
 }
 

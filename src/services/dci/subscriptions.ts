@@ -231,7 +231,7 @@ export async function fireSubscription(deps: Deps, code: string, firedAtIso: str
     const toSeq = Math.max(fromSeq, newestSeq);
     let records: { record: Record<string, unknown> }[] = [];
     if (toSeq > fromSeq) {
-      const where = toSql(parseQuery(def, sub.criteria.filter_type ?? 'expression', sub.criteria.filter), 'r.record');
+      const where = toSql(parseQuery(def, sub.criteria.filter_type ?? 'expression', sub.criteria.filter), 'r');
       records = await trx('registry_records as r')
         .where('r.registry', registry)
         .whereIn('r.id', (q: Knex.QueryBuilder) => q.select('e.record_id').from('registry_life_events as e').where('e.registry', registry).where('e.seq', '>', fromSeq).where('e.seq', '<=', toSeq))

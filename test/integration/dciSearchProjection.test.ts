@@ -1,0 +1,113 @@
+import type { Knex } from 'knex';
+import { loadConfig } from '../../src/config';
+import { createDb, Db } from '../../src/db/knex';
+import type { Attribute } from '../../src/domain/dci/catalogue';
+import { Cond, orderBySql, parseSearchCriteria, ParsedSearch, toSql } from '../../src/domain/dci/query';
+import { REGISTRIES, RegistryKey, SEARCH_PATHS } from '../../src/domain/dci/registries';
+import { generateRecords } from '../../src/services/dci/generate';
+import { createRecord, upsertRecords } from '../../src/services/dci/records';
+
+const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
+
+/** The same condition, every attribute read from the whole record (as before the search projection). */
+function onRecord(cond: Cond): Cond {
+  const plain = (attr: Attribute): Attribute => ({ ...attr, inSearch: false });
+  switch (cond.kind) {
+    case 'and':
+    case 'or':
+      return { kind: cond.kind, items: cond.items.map(onRecord) };
+    case 'not':
+      return { kind: 'not', item: onRecord(cond.item) };
+    case 'cmp':
+      return { ...cond, attr: plain(cond.attr) };
+    default:
+      return cond;
+  }
+}
+
+/**
+ * The stored `search` projection (migration 20261203030001) against the whole record: every
+ * condition and sort the translator moves onto the projection gives exactly the matches and order it
+ * gives on the record, also for records whose shape strays from the catalogue (an object where a
+ * list is expected, a list where a value is expected, nulls, missing keys, scalars in lists).
+ */
+describe('DCI search projection', () => {
+  let db: Db;
+  const PREFIX = 'PRJ';
+  beforeAll(async () => {
+    db = createDb(loadConfig().databaseUrl!);
+    await db('registry_records').where('identifier', 'like', `${PREFIX}%`).delete();
+    const generated = generateRecords('fr', 300, 913, 0).map((r, i) => {
+      const rec = r as { famer_personal_details: { member_identifier: { identifier_value: string } } };
+      rec.famer_personal_details.member_identifier.identifier_value = `${PREFIX}${i}`;
+      return r;
+    });
+    await upsertRecords(db, 'fr', generated);
+    const odd = (n: number, rest: Record<string, unknown>) => createRecord(db, 'fr', { famer_personal_details: { member_identifier: { identifier_type: 'NationalID', identifier_value: `${PREFIX}odd${n}` } }, ...rest });
+    await odd(1, { farm_details: { farm_type: 'Cooperative farms', place: { name: 'Lampang', geo: { latitude: 9.55 } } } });
+    await odd(2, { farm_details: [{ farm_type: ['Cooperative farms'] }, 'loose', [{ farm_type: 'Cooperative farms' }]] });
+    await odd(3, { family_details: { poverty_score: null, group_type: null, group_size: 3 }, machineries_details: [] });
+    await odd(4, { family_details: { group_type: 'household', poverty_score: 1 }, machineries_details: [{ type: 'Hand tools', count: 2 }, 7] });
+    await odd(5, { farm_details: [{ farming_activities: [{ crop_production: { crop_type: 'Rice' } }] }, { farming_activities: [{ crop_production: [{ crop_type: 'Rice', season: 'winter' }] }] }] });
+    await odd(6, { family_details: { poverty_score: 99.5, group_size: 1, group_type: 'family', extra: { a: 1 } } });
+    await db.raw('ANALYZE registry_records');
+  });
+  afterAll(async () => {
+    await db('registry_records').where('identifier', 'like', `${PREFIX}%`).delete();
+    await db.destroy();
+  });
+
+  const ids = async (registry: RegistryKey, parsed: ParsedSearch, viaRecord: boolean): Promise<string[]> => {
+    const where = toSql(viaRecord ? onRecord(parsed.where) : parsed.where);
+    const sort = viaRecord ? parsed.sort.map((s) => ({ ...s, attr: { ...s.attr, inSearch: false } })) : parsed.sort;
+    const order = orderBySql(sort);
+    const { rows } = await db.raw(
+      `SELECT identifier FROM registry_records WHERE registry = ? AND identifier LIKE ? AND ${where.sql} ORDER BY ${order.sql}`,
+      [registry, `${PREFIX}%`, ...where.bindings, ...order.bindings] as Knex.RawBinding[],
+    );
+    return rows.map((r: { identifier: string }) => r.identifier);
+  };
+
+  it.each([
+    ['farm_type $eq', { farm_type: { $eq: 'Cooperative farms' } }],
+    ['farm_type $ne', { farm_type: { $ne: 'Cooperative farms' } }],
+    ['place $in', { 'farm_info.location.name': { $in: ['Chiang Mai', 'Lampang'] } }],
+    ['crop_type three lists deep', { 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }],
+    ['$or with $ne (the bench shape)', { $or: [{ 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, { 'machineries_details.type': 'Hand tools' }], 'family_details.group_type': { $ne: 'household' } }],
+    ['group_type $eq', { 'family_details.group_type': 'family' }],
+    ['unindexed range on a projected path (jsonpath)', { 'farm_details.place.geo.latitude': { $gt: 9.5 }, 'family_details.group_size': { $lte: 2 } }],
+    ['a projected and an unprojected attribute', { farm_type: 'Family commercial farms', 'farm_details.farming_activities.crop_production.season': 'winter' }],
+  ])('%s: the same matches as on the record', async (_name, query) => {
+    const parsed = parseSearchCriteria(REGISTRIES.fr, { query_type: 'expression', query: expr(query) });
+    const viaSearch = await ids('fr', parsed, false);
+    expect(viaSearch).toEqual(await ids('fr', parsed, true));
+    expect(viaSearch.length).toBeGreaterThan(0);
+  });
+
+  it('sorts on projected attributes in the same order as on the record (nulls and missing values included)', async () => {
+    const parsed = parseSearchCriteria(REGISTRIES.fr, {
+      query_type: 'expression',
+      query: expr({ 'family_details.group_size': { $gte: 1 } }),
+      sort: [{ attribute_name: 'poverty_score', sort_order: 'desc' }, { attribute_name: 'group_type' }],
+    });
+    expect(await ids('fr', parsed, false)).toEqual(await ids('fr', parsed, true));
+  });
+
+  it('holds exactly the paths SEARCH_PATHS names (the migration and the translator agree)', async () => {
+    // The generated column's own expression, evaluated on each registry's full sample record.
+    const { rows: def } = await db.raw(
+      `SELECT pg_get_expr(d.adbin, d.adrelid) AS expr FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+        WHERE d.adrelid = 'registry_records'::regclass AND a.attname = 'search'`,
+    );
+    const leaves = (v: unknown, at: string[], out: Set<string>): Set<string> => {
+      if (Array.isArray(v)) v.forEach((x) => leaves(x, at, out));
+      else if (v !== null && typeof v === 'object') Object.entries(v).forEach(([k, x]) => leaves(x, [...at, k], out));
+      else out.add(at.join('.'));
+      return out;
+    };
+    for (const registry of ['fr', 'dr'] as RegistryKey[]) {
+      const { rows } = await db.raw(`SELECT ${def[0].expr} AS search FROM (SELECT ?::jsonb AS record, ?::text AS registry) r`, [JSON.stringify(REGISTRIES[registry].sample), registry]);
+      expect([...leaves(rows[0].search, [], new Set())].sort()).toEqual([...SEARCH_PATHS[registry]].sort());
+    }
+  });
+});
