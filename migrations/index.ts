@@ -21,6 +21,7 @@ import * as invalidationSerialIndex from './20261203010001_invalidation_serial_i
 import * as dciNumberColumns from './20261202070003_dci_number_columns';
 import * as workflowStarted from './20261202060001_workflow_started';
 import * as dciTokensPeers from './20261202080000_dci_tokens_peers';
+import * as storedFileParts from './20261203020001_stored_file_parts';
 import * as dciSearchColumn from './20261203030001_dci_search_column';
 
 /**
@@ -50,6 +51,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261202070003_dci_number_columns': dciNumberColumns,
   '20261202060001_workflow_started': workflowStarted,
   '20261202080000_dci_tokens_peers': dciTokensPeers,
+  '20261203020001_stored_file_parts': storedFileParts,
   '20261203030001_dci_search_column': dciSearchColumn,
 };
 

@@ -30,7 +30,11 @@ export async function copyRowsIn(trx: Knex.Transaction, table: string, columns: 
       if (page.length) yield page.map((row) => row.map(copyText).join('\t')).join('\n') + '\n';
     }
   }
-  await pipeline(Readable.from(lines()), sink);
+  // Byte mode with a small buffer: each page's text (often over V8's 128 KB large-object size) becomes
+  // a Buffer as soon as it is made and at most ~one page waits for the socket. In object mode up to
+  // 16 page strings queued behind a busy COPY, outlived young-generation GCs and piled up as
+  // large-object garbage until a full GC: the API's heap grew with the length of the upload.
+  await pipeline(Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 }), sink);
 }
 
 /**
@@ -42,6 +46,11 @@ export async function copyQueryOut(db: Db, sql: string, bindings: readonly Knex.
   const connection = (await db.client.acquireConnection()) as PoolClient;
   try {
     await pipeline(connection.query(copyTo(`COPY (${query}) TO STDOUT WITH (FORMAT csv, HEADER true)`)), sink);
+  } catch (err) {
+    // A COPY abandoned midway (the reader stopped) leaves the connection mid-protocol: the pool
+    // discards a connection marked disposed instead of handing it out again.
+    (connection as PoolClient & { __knex__disposed?: unknown }).__knex__disposed = err;
+    throw err;
   } finally {
     await db.client.releaseConnection(connection);
   }

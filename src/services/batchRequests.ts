@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type { Principal } from '../auth/tokens';
 import { copyRowsIn } from '../db/copy';
@@ -171,14 +172,16 @@ export async function batchProgress(db: Db, kind: BatchKind, requestId: string):
 /**
  * Ends a batch once: stores the two result CSVs, marks the request `finalStatus`, and records the
  * organisation's callback (or, without a callback URL, an email to the job issuer in the outbox).
- * Idempotent: a re-run finds the result files already stored.
+ * The CSVs stream into their stored parts inside the transaction that completes the request, so a
+ * crashed attempt leaves nothing and a re-run (which waits on the row lock) finds the files stored.
  */
 export async function completeBatch(
   db: Db,
   files: FileStore,
   kind: BatchKind,
   requestId: string,
-  csv: () => Promise<{ success: Buffer; failure: Buffer }>,
+  /** The result CSVs (gzip), each started only when it is stored. */
+  csv: { success: () => Readable; failure: () => Readable },
   finalStatus = 'Complete',
 ): Promise<{ callbackId: string | null }> {
   const { requests, label } = TABLES[kind];
@@ -186,16 +189,15 @@ export async function completeBatch(
   const org = await getOrganisation(db, request.organisation_id);
   const callbackId = org?.callback_url ? `msg_${kind}_${requestId}` : null;
   if (request.success_file_id) return { callbackId };
-  const { success, failure } = await csv();
 
   await db.transaction(async (trx) => {
     const locked = await trx(requests).where({ id: requestId }).forUpdate().first('success_file_id');
     if (locked.success_file_id) return;
     const base = `${kind}-${requestId}`;
-    const store = (which: 'success' | 'failure', content: Buffer) =>
-      files.store(trx, { organisationId: request.organisation_id, kind: `${kind}-${which}`, filename: `${base}-${which}.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content });
-    const s = await store('success', success);
-    const f = await store('failure', failure);
+    const store = (which: 'success' | 'failure') =>
+      files.store(trx, { organisationId: request.organisation_id, kind: `${kind}-${which}`, filename: `${base}-${which}.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content: csv[which]() });
+    const s = await store('success');
+    const f = await store('failure');
     await trx(requests).where({ id: requestId }).update({
       status: finalStatus,
       success_file_id: s.id,

@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import { Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { stringify } from 'csv-stringify/sync';
@@ -18,53 +17,46 @@ function cell(v: unknown): string | number {
 }
 
 /**
- * Writes rows (from an async source, page by page) as a gzip-compressed CSV with the given
- * columns, with csv-stringify. Each page is rendered in one call and compressed as it comes, so
- * only the compressed bytes are held, never the whole text. Every result CSV (success, failure,
- * audit report, erasure rewrite) is written here, so formula escaping is in one place.
+ * Rows (from an async source, page by page) as a gzip-compressed CSV stream with the given
+ * columns, with csv-stringify. Each page is rendered in one call and compressed as the reader
+ * consumes it (backpressure reaches the page source), so neither the text nor the compressed file
+ * is ever held whole. Every CSV written from JavaScript rows (audit report, erasure rewrite) is
+ * written here, so formula escaping is in one place. A source error ends the stream with it.
  */
-export async function writeCsvGzip(columns: readonly string[], rows: AsyncIterable<Record<string, unknown>[]>): Promise<Buffer> {
-  const gzip = zlib.createGzip();
-  const chunks: Buffer[] = [];
-  gzip.on('data', (c: Buffer) => chunks.push(c));
-  const ended = once(gzip, 'end');
-  let header = true;
-  for await (const page of rows) {
-    const text = stringify(
-      page.map((row) => columns.map((c) => cell(row[c]))),
+export function csvGzipStream(columns: readonly string[], rows: AsyncIterable<Record<string, unknown>[]>): Readable {
+  async function* text() {
+    let header = true;
+    for await (const page of rows) {
       // OWASP CSV injection: a text cell starting with = + - @ tab or CR gets a leading apostrophe,
       // so a spreadsheet shows it instead of running it (negative numbers stay numbers).
-      { header, columns: [...columns], escape_formulas: true },
-    );
-    header = false;
-    if (!gzip.write(text)) await once(gzip, 'drain');
+      yield stringify(
+        page.map((row) => columns.map((c) => cell(row[c]))),
+        { header, columns: [...columns], escape_formulas: true },
+      );
+      header = false;
+    }
+    if (header) yield stringify([], { header: true, columns: [...columns], escape_formulas: true });
   }
-  if (header) gzip.write(stringify([], { header: true, columns: [...columns], escape_formulas: true }));
-  gzip.end();
-  await ended;
-  return Buffer.concat(chunks);
-}
-
-/**
- * A query's rows as a gzip-compressed CSV with a header (its column aliases), streamed by
- * PostgreSQL's COPY TO STDOUT straight into gzip: no row passes through a JavaScript object.
- * Cells are rendered as `cell` renders them, by the SQL fragments below.
- */
-export async function copyCsvGzip(db: Db, sql: string, bindings: readonly Knex.RawBinding[]): Promise<Buffer> {
   const gzip = zlib.createGzip();
-  const chunks: Buffer[] = [];
-  const collected = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  await Promise.all([copyQueryOut(db, sql, bindings, gzip), pipeline(gzip, collected)]);
-  return Buffer.concat(chunks);
+  // pipeline destroys gzip with a source error, so the reader sees it; nothing else to handle here.
+  pipeline(Readable.from(text()), gzip).catch(() => undefined);
+  return gzip;
 }
 
 /**
- * SQL rendering a text cell as writeCsvGzip does (csv-stringify's escape_formulas, OWASP CSV
+ * A query's rows as a gzip-compressed CSV stream with a header (its column aliases), from
+ * PostgreSQL's COPY TO STDOUT straight into gzip: no row passes through a JavaScript object, and
+ * COPY only runs as fast as the reader consumes. Cells are rendered as `cell` renders them, by the
+ * SQL fragments below. A COPY error ends the stream with it.
+ */
+export function copyCsvGzip(db: Db, sql: string, bindings: readonly Knex.RawBinding[]): Readable {
+  const gzip = zlib.createGzip();
+  copyQueryOut(db, sql, bindings, gzip).catch((err) => gzip.destroy(err));
+  return gzip;
+}
+
+/**
+ * SQL rendering a text cell as csvGzipStream does (csv-stringify's escape_formulas, OWASP CSV
  * injection): a leading = + - @ tab or CR gets an apostrophe in front.
  */
 export const sqlSafeText = (expr: string) =>

@@ -1,7 +1,9 @@
+import { buffer } from 'node:stream/consumers';
 import zlib from 'node:zlib';
 import type { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Db } from '../../src/db/knex';
+import { fileStream } from '../../src/services/files';
 
 export interface Hit {
   where: string;
@@ -35,10 +37,11 @@ export async function findInStoredFiles(db: Db, needle: string): Promise<Hit[]> 
   const hits: Hit[] = [];
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const files = await db('stored_files').where('id', '>', after).orderBy('id').limit(50).select('id', 'kind', 'content', 'content_encoding');
+    const files = await db('stored_files').where('id', '>', after).orderBy('id').limit(50).select('id', 'kind', 'content_encoding', 'generation', 'size');
     if (!files.length) return hits;
     for (const f of files) {
-      const bytes: Buffer = f.content_encoding === 'gzip' ? zlib.gunzipSync(f.content) : f.content;
+      const stored = await buffer(fileStream(db, f));
+      const bytes: Buffer = f.content_encoding === 'gzip' ? zlib.gunzipSync(stored) : stored;
       if (bytes.includes(needle)) hits.push({ where: `stored_files ${f.id} (${f.kind})`, count: 1 });
     }
     after = files[files.length - 1].id;

@@ -2,6 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { WorkerProcess } from '../../src/dev/workerProcess';
 import { stageBatchDistribution } from '../../src/jobs/distribution/service';
 import { batchDistribution } from '../../src/jobs/distribution/workflow';
+import { createInvalidationActivities } from '../../src/jobs/invalidation/activities';
 import { processInvalidationChunk } from '../../src/jobs/invalidation/chunks';
 import { invalidation } from '../../src/jobs/invalidation/workflow';
 import { expirePassesNow } from '../../src/jobs/passExpiry/service';
@@ -165,5 +166,16 @@ describe('parallel chunks of one batch on two worker processes', () => {
     expect(await h.deps.db('invalidation_requests').where({ id: staged.requestId }).first('processed_count', 'success_count', 'failure_count')).toEqual(before);
     expect(await invalidationRows(h.deps.db, staged.requestId)).toEqual(rows);
     expect(await h.deps.db('passes').where({ organisation_id: mine.org.id }).orderBy('id').pluck('last_modified')).toEqual(lastModified);
+  });
+
+  it('a chunk activity scheduled by the code before parallel chunks (requestId, size, asOfMs) applies the next pending rows', async () => {
+    const mine = await passesOf(5);
+    const staged = await stageInvalidation(h.deps.db, mine.org.id, mine.serials);
+    const activities = createInvalidationActivities(h.deps);
+    const legacy = activities.processInvalidationChunk as unknown as (requestId: string, size: number, asOfMs: number) => ReturnType<typeof activities.processInvalidationChunk>;
+    const asOfMs = staged.expiryTime.getTime() + 1;
+    expect(await legacy(staged.requestId, 3, asOfMs)).toMatchObject({ total: 5, processed: 3, success: 3, done: false });
+    expect(await legacy(staged.requestId, 3, asOfMs)).toMatchObject({ total: 5, processed: 5, success: 5, done: true });
+    expect(await h.deps.db('passes').where({ organisation_id: mine.org.id, is_expired: true })).toHaveLength(5);
   });
 });

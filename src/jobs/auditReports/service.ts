@@ -3,7 +3,7 @@ import type { Db } from '../../db/knex';
 import type { Deps } from '../../deps';
 import { keysetPage } from '../../db/pagination';
 import { AuditCategory, recordAudit } from '../../services/audit';
-import { writeCsvGzip } from '../../services/csvFiles';
+import { csvGzipStream } from '../../services/csvFiles';
 import { DomainError } from '../../services/errors';
 import type { FileStore } from '../../services/files';
 import { dispatchKeys } from '../../notifications/keys';
@@ -85,11 +85,14 @@ export async function buildAuditLogReport(db: Db, files: FileStore, reportId: st
       yield page;
     }
   }
-  const content = await writeCsvGzip(COLUMNS, counted());
   await db.transaction(async (trx) => {
     const locked = await trx('reporting_requests').where({ id: reportId }).forUpdate().first('status');
     if (locked.status === 'complete') return;
-    const file = await files.store(trx, { organisationId: report.organisation_id, kind: 'audit-log-report', filename: `audit-log-${reportId}.csv`, contentType: 'text/csv', contentEncoding: 'gzip', content });
+    // Streamed into the file's parts as the events are read; a retry after a failure starts over (the transaction rolled back).
+    const file = await files.store(trx, {
+      organisationId: report.organisation_id, kind: 'audit-log-report', filename: `audit-log-${reportId}.csv`, contentType: 'text/csv', contentEncoding: 'gzip',
+      content: csvGzipStream(COLUMNS, counted()),
+    });
     await trx('reporting_requests').where({ id: reportId }).update({ status: 'complete', file_id: file.id, row_count: rows, last_modified: trx.fn.now() });
     const body = `Download: ${file.url}\nThe link expires on ${file.expiresAt.toISOString()} and needs a sign-in to the organisation.`;
     await enqueueNotifications(

@@ -56,7 +56,7 @@ const rawList = (key: string) =>
 
 /**
  * Seed 003's SuccessListItem fields of each created pass, in row order (what toSuccessListItem
- * returns, rendered as the CSV cells writeCsvGzip would write).
+ * returns, rendered as the CSV cells csvGzipStream would write).
  */
 const SUCCESS_CSV_SQL = `
   SELECT p.dynamic_field_data::text AS "customFieldData", ${sqlSafeText('p.external_reference_id')} AS "externalReferenceID",
@@ -90,10 +90,10 @@ export async function finalizeDistribution(
   files: FileStore,
   requestId: string,
 ): Promise<{ callbackId: string | null; resultsEmails: number; deliveries: number }> {
-  const { callbackId } = await completeBatch(db, files, 'distribution', requestId, async () => ({
-    success: await copyCsvGzip(db, SUCCESS_CSV_SQL, [links.downloadLink(''), requestId]),
-    failure: await copyCsvGzip(db, FAILURE_CSV_SQL, [requestId]),
-  }));
+  const { callbackId } = await completeBatch(db, files, 'distribution', requestId, {
+    success: () => copyCsvGzip(db, SUCCESS_CSV_SQL, [links.downloadLink(''), requestId]),
+    failure: () => copyCsvGzip(db, FAILURE_CSV_SQL, [requestId]),
+  });
   // What the delivery stage has to send: the results email, the passes asked for by email / SMS.
   return {
     callbackId,

@@ -76,21 +76,23 @@ export async function finalizeInvalidation(
     files,
     'invalidation',
     requestId,
-    async () => ({
-      success: await copyCsvGzip(
+    {
+      success: () =>
+        copyCsvGzip(
         db,
         `SELECT ${sqlSafeText('r.serial_number')} AS "serialNumber", ${sqlIsoTime('q.expiry_time')} AS "expiryTime"
            FROM invalidation_rows r JOIN invalidation_requests q ON q.id = r.request_id
           WHERE r.request_id = ? AND r.status = ? ORDER BY r.row_number`,
         [requestId, scheduled ? 'scheduled' : 'success'],
       ),
-      failure: await copyCsvGzip(
+      failure: () =>
+        copyCsvGzip(
         db,
         `SELECT ${sqlSafeText(`coalesce(r.serial_number, r.raw->>'serialNumber', '')`)} AS "serialNumber", ${sqlSafeText('r.error')} AS error
            FROM invalidation_rows r WHERE r.request_id = ? AND r.status = 'failure' ORDER BY r.row_number`,
         [requestId],
       ),
-    }),
+    },
     scheduled ? 'Scheduled' : 'Complete',
   );
   return { callbackId, scheduled, resultsEmails: await countMessages(db, dispatchKeys.results('invalidation', requestId)) };
