@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { signDciSenderToken } from '../src/auth/issuerTokens';
 import { peakRssMb } from '../src/dev/workerProcess';
@@ -10,6 +11,7 @@ import { upsertRecords } from '../src/services/dci/records';
 import { registerSender } from '../src/services/dci/senders';
 import { signEnvelope } from '../src/services/dci/signature';
 import { startBenchEnv } from './env';
+import { benchGroups, cpuSnapshot, describeCpu } from './cpu';
 
 /**
  * `npm run bench dci-subscriptions`: 1,000 active DR subscriptions (5 locations x 200 poverty-score
@@ -111,6 +113,8 @@ export default async function dciSubscriptionsBench(): Promise<void> {
     }
     const writeSeconds = (Date.now() - tw) / 1000;
     const firing = Math.ceil(Date.now() / 60_000) * 60_000;
+    const groups = benchGroups({ workerPids: env.workers.map((w) => w.pid!), apiPid: env.api.pid!, postgresPort: env.ports.postgres, temporalPort: env.ports.temporal });
+    const cpuBefore = cpuSnapshot(groups);
     console.log(`life events:          ${chosen.length} record updates written in ${writeSeconds.toFixed(1)} s; next firing ${new Date(firing).toISOString()}`);
 
     // What each subscription must get: the updated records in its band.
@@ -121,6 +125,7 @@ export default async function dciSubscriptionsBench(): Promise<void> {
     }
     const deadline = Date.now() + 15 * 60_000;
     while (new Set(notifies.map((n) => n.code)).size < expected.size && Date.now() < deadline) await sleep(500);
+    const cpuAfter = cpuSnapshot(groups);
     await sleep(5_000); // anything extra would show up now
     const rss = peakRssMb(env.workers[0].pid!);
 
@@ -144,6 +149,7 @@ export default async function dciSubscriptionsBench(): Promise<void> {
     console.log(`event → notify:       p50 ${s(percentile(lags, 50))}, p95 ${s(percentile(lags, 95))}, max ${s(lags[lags.length - 1])} (includes waiting for the minute's firing)`);
     console.log(`firing → notify:      p50 ${s(percentile(afterFiring, 50))}, p95 ${s(percentile(afterFiring, 95))}, last ${s(afterFiring[afterFiring.length - 1])}`);
     console.log(`worker peak RSS:      ${rss.toFixed(0)} MB (before the events: ${idleRss.toFixed(0)} MB)`);
+    console.log(`CPU, events written to last notify: ${describeCpu(cpuBefore, cpuAfter, os.cpus().length)}`);
     if (exact !== expected.size || unexpected) throw new Error('subscriptions did not get exactly their matching events');
   } finally {
     server.close();

@@ -32,6 +32,15 @@ export interface BenchEnv {
  * the API and the worker(s) as their own processes (so their memory can be measured). `deps` here
  * is a client of the same database and Temporal, for setting up and checking.
  */
+/** BENCH_LOG_DIR: each service's whole output is kept there (e.g. to see why a worker exited mid-run). */
+function keepLog(p: ServiceProcess, name: string): void {
+  const dir = process.env.BENCH_LOG_DIR;
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}-${Date.now()}.log`);
+  p.onOutput = (chunk) => fs.appendFileSync(file, chunk);
+}
+
 export async function startBenchEnv(): Promise<BenchEnv> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-'));
   fs.chmodSync(scratch, 0o755);
@@ -59,10 +68,12 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const deps = await buildDeps(config, { databaseUrl: pg.url, temporalAddress: temporal.address });
   const port = await freePort();
   const api = new ApiProcess({ PORT: String(port) });
+  keepLog(api, 'api');
   await api.start();
   const workers: WorkerProcess[] = [];
   const addWorker = async () => {
     const worker = new WorkerProcess({ WORKFLOW_BUNDLE_PATH: bundlePath, ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) });
+    keepLog(worker, `worker-${workers.length + 1}`);
     await worker.start();
     workers.push(worker);
     return worker;

@@ -45,6 +45,12 @@ const tree = z.object({
     devPort: env('TEMPORAL_DEV_PORT', port.default(7233)),
     /** A prebuilt workflow bundle (tests, CI); otherwise the worker bundles workflows/ at start. */
     workflowBundlePath: env('WORKFLOW_BUNDLE_PATH', z.string().optional()),
+    /**
+     * Workflows a worker keeps in memory between their tasks; unset, the SDK's default, which
+     * follows the heap cap (23 at the worker's 192 MB). More saves replays (1,000 DCI subscriptions
+     * firing together) but needs heap: 2,000 at 192 MB ran the workflow thread out of memory.
+     */
+    maxCachedWorkflows: env('TEMPORAL_MAX_CACHED_WORKFLOWS', z.coerce.number().int().min(0).optional()),
   }),
   /** JWT verification: exactly one of a shared HS256 secret, an EdDSA public key (PEM) or a JWKS URL. */
   jwt: z.object({

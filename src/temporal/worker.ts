@@ -32,6 +32,7 @@ export async function createWorker(deps: Deps, connection: NativeConnection, opt
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
+    ...(deps.config.temporal.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.config.temporal.maxCachedWorkflows } : {}),
     activities: createActivities(deps),
     // Payloads are encrypted in histories: the same codec as every client (src/temporal/codec.ts).
     dataConverter: stewardDataConverter(deps.config),
