@@ -206,6 +206,8 @@ describe('async issuance requests (real API, worker, Temporal, PostgreSQL)', () 
     const single = await gql(h.baseUrl, token, SINGLE, { id: request.id });
     expect(single.body.data.asyncIssuanceRequest.hasContactVerificationSet).toBe(true);
 
+    // The issuee opens the claim from the invitation, so it exists first (the workflow records it asynchronously).
+    await eventually(async () => (await invitations(request.id)).length === 1);
     const noCodeYet = await claimQuery(COMPLETE, { t: claimToken, code: '123456' });
     expect(noCodeYet.body.errors?.[0].message).toMatch(/code: no code has been sent yet: call startAsyncIssuanceClaim first/);
 

@@ -23,7 +23,8 @@ describe('x-correlation-id on every log line of the request and its workflow', (
   const lines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    const [port, metricsPort] = [await freePort(), await freePort()];
+    // Every port given: those npm start derives from PORT (mail catcher at PORT+25/+80) may be another test's.
+    const [port, metricsPort, mailSmtp, mailWeb] = [await freePort(), await freePort(), await freePort(), await freePort()];
     base = `http://127.0.0.1:${port}`;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-logs-'));
     const { WORKER_METRICS_URL: _unset, ...env } = process.env;
@@ -37,6 +38,8 @@ describe('x-correlation-id on every log line of the request and its workflow', (
         STEWARD_DATA_DIR: dataDir,
         LOG_LEVEL: 'info',
         TEMPORAL_LOG_LEVEL: 'INFO',
+        MAIL_CATCHER_SMTP_PORT: String(mailSmtp),
+        MAIL_CATCHER_WEB_PORT: String(mailWeb),
       },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -58,9 +61,13 @@ describe('x-correlation-id on every log line of the request and its workflow', (
   }, 180_000);
 
   afterAll(async () => {
-    child?.kill('SIGINT');
-    await new Promise((r) => child?.once('exit', r));
-    await closeDeps(deps);
+    // A start that failed has exited already: waiting for its exit would hang the suite.
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+    if (deps) await closeDeps(deps);
   });
 
   it('stamps the correlation ID on the request lines and on the workflow and activity lines', async () => {
