@@ -3,7 +3,7 @@ import { ApiProcess } from '../../src/dev/workerProcess';
 import { createTestOrg, eventually, tokenFor } from '../helpers/harness';
 import { TcpProxy } from '../helpers/tcpProxy';
 import { distributeBatch, expectDistributedOnce, expectSerialsWithoutGap } from './business';
-import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
+import { randomBetween, say, useFaultCluster } from './cluster';
 
 /**
  * Fault 5: the API process (`npm run api`) is SIGKILLed after it committed a staged batch and
@@ -13,15 +13,11 @@ import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
  * by the `steward-orphaned-requests` Schedule once it is a minute old.
  */
 describe('fault: API SIGKILLed between staging a batch and starting its workflow', () => {
-  let c: FaultCluster;
   const proxies: TcpProxy[] = [];
-  beforeAll(async () => {
-    c = await startFaultCluster();
-  }, 120_000);
   afterAll(async () => {
     for (const p of proxies) await p.close();
-    await c?.close();
   });
+  const c = useFaultCluster();
 
   /**
    * Starts `npm run api` with its own (soon frozen) path to Temporal, sends a batch, and kills the

@@ -83,6 +83,21 @@ export async function startFaultCluster(): Promise<FaultCluster> {
   };
 }
 
+/**
+ * The fault cluster of one test file: started before its tests and closed after them. The object
+ * returned is filled in by that beforeAll, so tests use it as they would the cluster itself.
+ */
+export function useFaultCluster(): FaultCluster {
+  const c = {} as FaultCluster;
+  beforeAll(async () => {
+    Object.assign(c, await startFaultCluster());
+  }, 120_000);
+  afterAll(async () => {
+    await c.close?.();
+  });
+  return c;
+}
+
 /** A random moment between `min` and `max` (inclusive): where in the job the fault strikes. */
 export function randomBetween(min: number, max: number): number {
   return crypto.randomInt(min, max + 1);

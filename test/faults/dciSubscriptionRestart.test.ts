@@ -3,21 +3,17 @@ import { generateRecords } from '../../src/services/dci/generate';
 import { updateRecord, upsertRecords } from '../../src/services/dci/records';
 import { createSender, envelope, expr, post, TestSender, verifyFromSteward } from '../helpers/dciClient';
 import { eventually } from '../helpers/harness';
-import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
+import { randomBetween, say, useFaultCluster } from './cluster';
 
 /**
  * Fault 6: a DCI subscription firing every 10 s (Quartz cron) keeps notifying across a Temporal
  * server SIGKILL and restart: every record changed is notified exactly once, before and after.
  */
 describe('fault: DCI subscription across a Temporal server restart', () => {
-  let c: FaultCluster;
+  const c = useFaultCluster();
   let sender: TestSender;
   beforeAll(async () => {
-    c = await startFaultCluster();
     sender = await createSender(c.deps);
-  }, 120_000);
-  afterAll(async () => {
-    await c?.close();
   });
 
   it('keeps notifying on its cron, each changed record exactly once', async () => {

@@ -1,19 +1,13 @@
 import { createTestOrg, eventually, gql, tokenFor } from '../helpers/harness';
 import { distributeBatch, expectDistributedOnce, expectSerialsWithoutGap } from './business';
-import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
+import { randomBetween, say, useFaultCluster } from './cluster';
 
 /**
  * Fault 2: PostgreSQL stops (immediate shutdown: no checkpoint, crash recovery at the next start)
  * during a batch and is started again 10 s later.
  */
 describe('fault: PostgreSQL immediate shutdown mid-batch, back 10 s later', () => {
-  let c: FaultCluster;
-  beforeAll(async () => {
-    c = await startFaultCluster();
-  }, 120_000);
-  afterAll(async () => {
-    await c?.close();
-  });
+  const c = useFaultCluster();
 
   it('chunks retry, both accepted batches complete exactly once, and the API answers 503 meanwhile', async () => {
     await c.startWorker();

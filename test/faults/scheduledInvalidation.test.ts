@@ -1,6 +1,6 @@
 import { createTestOrg, eventually, gql, tokenFor } from '../helpers/harness';
 import { distributeBatch } from './business';
-import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
+import { randomBetween, say, useFaultCluster } from './cluster';
 
 /**
  * Fault 3: a batch invalidation scheduled 30 s ahead; before it fires, the worker and the Temporal
@@ -8,13 +8,7 @@ import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
  * at most 15 s after.
  */
 describe('fault: worker and Temporal server restarted before a scheduled invalidation fires', () => {
-  let c: FaultCluster;
-  beforeAll(async () => {
-    c = await startFaultCluster();
-  }, 120_000);
-  afterAll(async () => {
-    await c?.close();
-  });
+  const c = useFaultCluster();
 
   it('the passes expire at expiryTime (within 15 s), not before', async () => {
     const [worker] = await Promise.all([c.startWorker(), c.startWorker()]);

@@ -1,16 +1,10 @@
 import { createTestOrg, eventually, tokenFor } from '../helpers/harness';
 import { distributeBatch, expectDistributedOnce, expectSerialsWithoutGap } from './business';
-import { FaultCluster, randomBetween, say, startFaultCluster } from './cluster';
+import { randomBetween, say, useFaultCluster } from './cluster';
 
 /** Fault 1: the Temporal server dies (SIGKILL) in the middle of a 20,000-row batch and comes back on the same database file. */
 describe('fault: Temporal dev server SIGKILLed mid-batch', () => {
-  let c: FaultCluster;
-  beforeAll(async () => {
-    c = await startFaultCluster();
-  }, 120_000);
-  afterAll(async () => {
-    await c?.close();
-  });
+  const c = useFaultCluster();
 
   it('the 20,000-row batch completes exactly once after the server restarts on the same SQLite file', async () => {
     await c.startWorker();
