@@ -2,15 +2,17 @@ import { createTestOrg, eventually, tokenFor } from '../helpers/harness';
 import { distributeBatch, expectDistributedOnce, expectSerialsWithoutGap } from './business';
 import { randomBetween, say, useFaultCluster } from './cluster';
 
-/** Fault 1: the Temporal server dies (SIGKILL) in the middle of a 20,000-row batch and comes back on the same database file. */
+/** Fault 1: the Temporal server dies (SIGKILL) in the middle of a 40,000-row batch and comes back on the same database file. */
 describe('fault: Temporal dev server SIGKILLed mid-batch', () => {
   const c = useFaultCluster();
 
-  it('the 20,000-row batch completes exactly once after the server restarts on the same SQLite file', async () => {
+  it('the 40,000-row batch completes exactly once after the server restarts on the same SQLite file', async () => {
     await c.startWorker();
     const { org, title, design } = await createTestOrg(c.deps, { callbackUrl: `${c.receiverUrl}/hook` });
     const token = await tokenFor(c.deps, org.id);
-    const n = 20_000;
+    // 8 chunks: after the first (alone), the next 4 commit close together; with 20,000 rows that
+    // was the whole batch, and on a quiet machine it could finish before the kill.
+    const n = 40_000;
     const requestId = await distributeBatch(c.baseUrl, token, title, n);
 
     // Chunks of 5,000 rows run 4 at a time, so progress moves in steps: the kill comes right after
