@@ -41,8 +41,13 @@ async function* readCsv(file: string, shape: CsvShape, pageSize = 1000): AsyncIt
       }
     },
   });
-  const parser = fs.createReadStream(file).pipe(utf8).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_RECORD_CHARS }));
+  const source = fs.createReadStream(file);
+  const parser = source.pipe(utf8).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_RECORD_CHARS }));
+  // pipe() forwards no errors: a file that cannot be read (its request's temporary folder is gone
+  // once the client hangs up) must fail this upload, not the process with an unhandled 'error'.
+  source.on('error', (err) => parser.destroy(err));
   utf8.on('error', (err) => parser.destroy(err));
+  parser.on('close', () => source.destroy());
   let header: string[] | undefined;
   let rowNumber = 0;
   let page: StagedRow[] = [];

@@ -97,10 +97,11 @@ export function graphqlMultipart(req: Request, res: Response, next: NextFunction
     let size = 0;
     stream.on('data', (c: Buffer) => (size += c.length));
     stream.on('limit', () => reject(413, `file "${info.filename}" is larger than the 32 MB upload limit`));
-    files.set(
-      field,
-      pipeline(stream, fs.createWriteStream(file)).then(() => ({ filename: info.filename ?? 'upload', mimetype: info.mimeType, path: file, size })),
-    );
+    const written = pipeline(stream, fs.createWriteStream(file)).then(() => ({ filename: info.filename ?? 'upload', mimetype: info.mimeType, path: file, size }));
+    // A rejected request never awaits its files, and its temporary folder may be removed while a
+    // write is still opening (ENOENT): that failure is expected, not an unhandled rejection.
+    written.catch(() => undefined);
+    files.set(field, written);
   });
   bb.on('error', (err) => reject(400, `malformed multipart request: ${(err as Error).message}`));
   bb.on('close', async () => {
