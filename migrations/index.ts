@@ -23,6 +23,7 @@ import * as workflowStarted from './20261202060001_workflow_started';
 import * as dciTokensPeers from './20261202080000_dci_tokens_peers';
 import * as storedFileParts from './20261203020001_stored_file_parts';
 import * as dciSearchColumn from './20261203030001_dci_search_column';
+import * as dciStringColumns from './20261203040001_dci_string_columns';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -53,6 +54,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261202080000_dci_tokens_peers': dciTokensPeers,
   '20261203020001_stored_file_parts': storedFileParts,
   '20261203030001_dci_search_column': dciSearchColumn,
+  '20261203040001_dci_string_columns': dciStringColumns,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -22,6 +22,8 @@ export interface EmbeddedPostgresOptions {
   /** false: the directory is deleted on stop (tests). */
   persistent: boolean;
   log?: (line: string) => void;
+  /** Server settings (`postgres -c name=value`), e.g. `{ shared_buffers: '1GB' }`. */
+  settings?: Record<string, string>;
 }
 
 const USER = 'steward';
@@ -41,7 +43,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const locale = messagesLocale();
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await initdb(bin, dir, user, locale, log);
   removeStalePid(dir);
-  let server = await startServer(bin, dir, opts.port, user, locale, log);
+  let server = await startServer(bin, dir, opts.port, user, locale, log, opts.settings);
 
   const client = new Client({ user: USER, password: PASSWORD, host: '127.0.0.1', port: opts.port, database: 'postgres' });
   await client.connect();
@@ -62,7 +64,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     },
     async restart() {
       removeStalePid(dir);
-      server = await startServer(bin, dir, opts.port, user, locale, log);
+      server = await startServer(bin, dir, opts.port, user, locale, log, opts.settings);
     },
   };
 }
@@ -101,8 +103,9 @@ async function initdb(bin: string, dir: string, user: RunAs | undefined, locale:
   }
 }
 
-function startServer(bin: string, dir: string, port: number, user: RunAs | undefined, locale: string, log: (l: string) => void): Promise<ChildProcess> {
-  const child = run(path.join(bin, 'postgres'), ['-D', dir, '-p', String(port)], user, locale);
+function startServer(bin: string, dir: string, port: number, user: RunAs | undefined, locale: string, log: (l: string) => void, settings: Record<string, string> = {}): Promise<ChildProcess> {
+  const options = Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  const child = run(path.join(bin, 'postgres'), ['-D', dir, '-p', String(port), ...options], user, locale);
   return new Promise((resolve, reject) => {
     let stderr = '';
     child.stdout!.on('data', (d) => log(String(d).trimEnd()));

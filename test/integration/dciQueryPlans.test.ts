@@ -35,9 +35,11 @@ describe('DCI registry query plans', () => {
   };
 
   it.each([
-    ['$eq on a nested list attribute (containment on the search projection)', { farm_type: { $eq: 'Cooperative farms' } }, ['registry_records_search_gin']],
-    ['$in (containment per value)', { 'farm_info.location.name': { $in: ['Chiang Mai', 'Lampang'] } }, ['registry_records_search_gin']],
-    ['$eq three lists deep (crop_type)', { 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, ['registry_records_search_gin']],
+    ['$eq on a nested list attribute (its strings column)', { farm_type: { $eq: 'Cooperative farms' } }, ['registry_records_str_fr_farm_type']],
+    ['$in (array overlap on its strings column)', { 'farm_info.location.name': { $in: ['Chiang Mai', 'Lampang'] } }, ['registry_records_str_fr_place_name']],
+    ['$eq three lists deep (crop_type)', { 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, ['registry_records_str_fr_crop_type']],
+    ['$or of $eq on two strings columns', { $or: [{ 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, { 'machineries_details.type': 'Hand tools' }] }, ['registry_records_str_fr_crop_type', 'registry_records_str_fr_machinery_type']],
+    ['$eq on a projected number (containment on the search projection)', { 'family_details.group_size': 3 }, ['registry_records_search_gin']],
     ['$eq on an attribute outside the projection (containment on the record)', { 'farm_details.farming_activities.crop_production.season': 'winter' }, ['registry_records_record_gin']],
     ['$lt on a number attribute', { 'family_details.poverty_score': { $lt: 20 } }, ['registry_records_num_fr_poverty_score']],
     ['$gte on a number attribute', { 'family_details.group_size': { $gte: 4 } }, ['registry_records_num_fr_group_size']],
@@ -50,7 +52,7 @@ describe('DCI registry query plans', () => {
       // Either index may lead (or both, ANDed): which one depends on the statistics of the moment.
       '$and of $eq and a range (one of its indexes at least)',
       { $and: [{ farm_type: { $eq: 'Cooperative farms' } }, { 'family_details.poverty_score': { $lt: 20 } }] },
-      ['registry_records_search_gin|registry_records_num_fr_poverty_score'],
+      ['registry_records_str_fr_farm_type|registry_records_num_fr_poverty_score'],
     ],
   ])('%s uses its index', async (_name, query, indexes) => {
     const nodes = await plan({ query_type: 'expression', query: expr(query) });

@@ -11,7 +11,7 @@ const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { exp
 
 /** The same condition, every attribute read from the whole record (as before the search projection). */
 function onRecord(cond: Cond): Cond {
-  const plain = (attr: Attribute): Attribute => ({ ...attr, inSearch: false });
+  const plain = (attr: Attribute): Attribute => ({ ...attr, inSearch: false, stringsColumn: undefined });
   switch (cond.kind) {
     case 'and':
     case 'or':
@@ -50,6 +50,13 @@ describe('DCI search projection', () => {
     await odd(4, { family_details: { group_type: 'household', poverty_score: 1 }, machineries_details: [{ type: 'Hand tools', count: 2 }, 7] });
     await odd(5, { farm_details: [{ farming_activities: [{ crop_production: { crop_type: 'Rice' } }] }, { farming_activities: [{ crop_production: [{ crop_type: 'Rice', season: 'winter' }] }] }] });
     await odd(6, { family_details: { poverty_score: 99.5, group_size: 1, group_type: 'family', extra: { a: 1 } } });
+    await odd(7, { family_details: [{ group_type: 'family' }], farm_details: [{ place: [{ name: 'Lampang' }], farm_type: [['Cooperative farms']] }], machineries_details: { type: 'Hand tools' } });
+    await odd(8, { family_details: { group_type: ['household'] }, farm_details: [{ farming_activities: { crop_production: [{ crop_type: 'Rice' }] } }, { farming_activities: [{ crop_production: [{ crop_type: ['Rice'] }, { crop_type: 'Maize' }] }] }] });
+    const drIdentifier = (n: number | string) => ({ personal_details: { identifier: `${PREFIX}dr${n}` } });
+    const dr = generateRecords('dr', 200, 914, 0).map((r, i) => ({ ...r, personal_details: { ...(r as { personal_details: object }).personal_details, ...drIdentifier(i).personal_details } }));
+    await upsertRecords(db, 'dr', dr);
+    await createRecord(db, 'dr', { personal_details: { ...drIdentifier('odd1').personal_details, gender: ['female'] }, disability_status: { value: 'Active' }, disability_details: { impairment_type: 'Visual' } });
+    await createRecord(db, 'dr', { personal_details: { ...drIdentifier('odd2').personal_details, gender: { value: 'female' } }, location: null, disability_level: ['Severe'], disability_details: [{ impairment_type: 'Visual' }, { impairment_type: null }, 'Visual'] });
     await db.raw('ANALYZE registry_records');
   });
   afterAll(async () => {
@@ -82,6 +89,28 @@ describe('DCI search projection', () => {
     const viaSearch = await ids('fr', parsed, false);
     expect(viaSearch).toEqual(await ids('fr', parsed, true));
     expect(viaSearch.length).toBeGreaterThan(0);
+  });
+
+  it('strings columns match exactly what containment on the record matches, for every value of every such attribute', async () => {
+    let compared = 0;
+    for (const registry of ['fr', 'dr'] as RegistryKey[]) {
+      for (const attr of REGISTRIES[registry].catalogue.values()) {
+        if (!attr.stringsColumn) continue;
+        const { rows } = await db.raw(`SELECT DISTINCT unnest(${attr.stringsColumn}) AS v FROM registry_records WHERE registry = ? AND identifier LIKE ?`, [registry, `${PREFIX}%`]);
+        const values: string[] = [...rows.map((r: { v: string }) => r.v), 'no such value'];
+        expect(values.length).toBeGreaterThan(1);
+        for (const value of values) {
+          for (const op of ['eq', 'ne'] as const) {
+            const parsed: ParsedSearch = { where: { kind: 'cmp', attr, op, value }, sort: [] };
+            expect({ attr: attr.path, op, value, ids: await ids(registry, parsed, false) }).toEqual({ attr: attr.path, op, value, ids: await ids(registry, parsed, true) });
+            compared++;
+          }
+        }
+        const parsed: ParsedSearch = { where: { kind: 'cmp', attr, op: 'in', value: values.slice(0, 2) }, sort: [] };
+        expect(await ids(registry, parsed, false)).toEqual(await ids(registry, parsed, true));
+      }
+    }
+    expect(compared).toBeGreaterThan(40);
   });
 
   it('sorts on projected attributes in the same order as on the record (nulls and missing values included)', async () => {

@@ -19,15 +19,16 @@ function rejects(fn: () => unknown, code: string, message: RegExp) {
 }
 
 describe('DCI query translation', () => {
-  it('translates the DR seed example ($and of $eq) into jsonb containment with bound values, on the narrow search projection', () => {
+  it('translates the DR seed example ($and of $eq) into array containment on the attributes\' strings columns, values bound', () => {
     const q = sql(dr, 'expression', expr({ $and: [{ disability_status: { $eq: 'Approved' } }, { location: { $eq: 'central_region' } }] }));
-    expect(q.sql).toBe('((search @> ?::jsonb) AND (search @> ?::jsonb))');
-    expect(q.bindings).toEqual(['{"disability_status":"Approved"}', '{"location":"central_region"}']);
+    expect(q.sql).toBe('((str_dr_disability_status @> ARRAY[?]::text[]) AND (str_dr_location @> ARRAY[?]::text[]))');
+    expect(q.bindings).toEqual(['Approved', 'central_region']);
   });
 
-  it('reads attributes outside the search projection from the whole record', () => {
-    const q = sql(dr, 'expression', expr({ housing_type: 'Social housing', 'personal_details.gender': 'Female' }));
-    expect(q.sql).toBe('((record @> ?::jsonb) AND (search @> ?::jsonb))');
+  it('reads other attributes by jsonb containment: on the narrow search projection when it holds them, else on the whole record', () => {
+    const q = sql(dr, 'expression', expr({ housing_type: 'Social housing', 'personal_details.gender': 'Female', poverty_score: 12 }));
+    expect(q.sql).toBe('((record @> ?::jsonb) AND (str_dr_gender @> ARRAY[?]::text[]) AND (search @> ?::jsonb))');
+    expect(q.bindings).toEqual(['{"housing_type":"Social housing"}', 'Female', '{"poverty_score":12}']);
   });
 
   it('resolves the FR seed example paths (farm_info.location -> farm_details[].place) through arrays', () => {
@@ -46,17 +47,25 @@ describe('DCI query translation', () => {
       'family_details.group_type': { $ne: 'household' },
     }));
     const ranges = `((num_fr_group_size && numrange(?::numeric, NULL, '()')) AND (num_fr_group_size && numrange(NULL, ?::numeric, '()'))) OR (num_fr_poverty_score && numrange(NULL, ?::numeric, '(]'))`;
-    expect(q.sql).toBe(`((${ranges}) AND (search @> ?::jsonb OR search @> ?::jsonb) AND (record @> ?::jsonb) AND (NOT search @> ?::jsonb))`);
-    expect(q.bindings).toContain('{"farm_details":[{"farm_type":"Cooperative farms"}]}');
-    expect(q.bindings).toContain('{"farm_details":[{"farming_activities":[{"crop_production":[{"end_use":["Seed"]}]}]}]}');
-    expect(q.bindings).toContain('{"family_details":{"group_type":"household"}}');
+    expect(q.sql).toBe(`((${ranges}) AND (str_fr_farm_type && ARRAY[?, ?]::text[]) AND (record @> ?::jsonb) AND (NOT str_fr_group_type @> ARRAY[?]::text[]))`);
+    expect(q.bindings.slice(3)).toEqual([
+      'Cooperative farms',
+      'Large commercial farms',
+      '{"farm_details":[{"farming_activities":[{"crop_production":[{"end_use":["Seed"]}]}]}]}',
+      'household',
+    ]);
+    // $in on an attribute without a strings column: one containment per value.
+    expect(sql(fr, 'expression', expr({ 'farm_details.farming_activities.crop_production.end_use': { $in: ['Seed', 'Food'] } })).sql).toBe('(record @> ?::jsonb OR record @> ?::jsonb)');
   });
 
   it('never puts values into the SQL text', () => {
     const evil = "x'); DROP TABLE registry_records; --";
     const q = sql(dr, 'expression', expr({ location: { $eq: evil } }));
     expect(q.sql).not.toContain('DROP');
-    expect(JSON.parse(q.bindings[0] as string).location).toBe(evil);
+    expect(q.bindings).toEqual([evil]);
+    const onRecord = sql(dr, 'expression', expr({ housing_type: { $eq: evil } }));
+    expect(onRecord.sql).not.toContain('DROP');
+    expect(JSON.parse(onRecord.bindings[0] as string).housing_type).toBe(evil);
   });
 
   it('translates idtype-value: DR value-only, FR typed identifier pairs, each also as the identifier column (its btree)', () => {
@@ -77,7 +86,7 @@ describe('DCI query translation', () => {
       { seq_num: 2, expression1: { attribute_name: 'poverty_score', operator: 'ge', attribute_value: 50 }, condition: 'not', expression2: { attribute_name: 'disability_level', operator: 'in', attribute_value: ['Mild'] } },
       { seq_num: 1, expression1: { attribute_name: 'disability_status', operator: 'eq', attribute_value: 'Approved' } },
     ]);
-    expect(q.sql).toBe(`((search @> ?::jsonb) AND ((num_dr_poverty_score && numrange(?::numeric, NULL, '[)')) AND NOT (search @> ?::jsonb)))`);
+    expect(q.sql).toBe(`((str_dr_disability_status @> ARRAY[?]::text[]) AND ((num_dr_poverty_score && numrange(?::numeric, NULL, '[)')) AND NOT (str_dr_disability_level && ARRAY[?]::text[])))`);
   });
 
   it('keeps ranges on text attributes (dates) and unindexed numbers as bound jsonpath filters; qualifies columns like the record', () => {
@@ -87,7 +96,7 @@ describe('DCI query translation', () => {
     const count = sql(fr, 'expression', expr({ 'machineries_details.count': { $gte: 2 } }));
     expect(count.bindings).toEqual(['$."machineries_details"."count" ? (@ >= $v)', '{"v":2}']);
     const aliased = toSql(parseQuery(fr, 'expression', expr({ poverty_score: { $lte: 3 }, 'machineries_details.count': { $gte: 2 }, farm_type: 'Cooperative farms' })), 'r');
-    expect(aliased.sql).toBe(`((r.num_fr_poverty_score && numrange(NULL, ?::numeric, '(]')) AND jsonb_path_exists(r.record, ?::jsonpath, ?::jsonb) AND (r.search @> ?::jsonb))`);
+    expect(aliased.sql).toBe(`((r.num_fr_poverty_score && numrange(NULL, ?::numeric, '(]')) AND jsonb_path_exists(r.record, ?::jsonpath, ?::jsonb) AND (r.str_fr_farm_type @> ARRAY[?]::text[]))`);
   });
 
   it.each([

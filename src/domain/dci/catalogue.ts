@@ -13,6 +13,8 @@ export interface Attribute {
   type: LeafType;
   /** A stored column holding this number attribute's values as a nummultirange, GiST-indexed (range filters use it). */
   column?: string;
+  /** A stored `text[]` column holding the strings `$eq` would match on this string attribute, GIN-indexed (`$eq`/`$ne`/`$in` use it). */
+  stringsColumn?: string;
   /** The attribute is kept in the record's narrow `search` projection (filters and sort keys read it there). */
   inSearch?: boolean;
 }

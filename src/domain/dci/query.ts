@@ -296,6 +296,17 @@ function numberRange(column: string, op: Op, value: number): SqlFragment {
 }
 
 /**
+ * Equality on an attribute with a strings column (every string `$eq` would match there): exact
+ * array operators its GIN index answers without rechecking any jsonb.
+ */
+function stringsCondition(column: string, op: 'eq' | 'ne' | 'in', value: Scalar | Scalar[]): SqlFragment {
+  const values = op === 'in' ? (value as Scalar[]) : [value as Scalar];
+  const array = `ARRAY[${values.map(() => '?').join(', ')}]::text[]`;
+  if (op === 'in') return { sql: `(${column} && ${array})`, bindings: values };
+  return { sql: op === 'eq' ? `(${column} @> ${array})` : `(NOT ${column} @> ${array})`, bindings: values };
+}
+
+/**
  * The jsonb an attribute is read from: the narrow `search` projection when it holds the attribute
  * (same structure along its path, so containment and jsonpath give the same answer), else the record.
  */
@@ -324,6 +335,7 @@ export function toSql(cond: Cond, table = ''): SqlFragment {
       return { sql: `(${col('record')} @> ?::jsonb)`, bindings: [JSON.stringify(cond.doc)] };
     case 'cmp': {
       const { attr, op, value } = cond;
+      if (attr.stringsColumn && (op === 'eq' || op === 'ne' || op === 'in')) return stringsCondition(col(attr.stringsColumn), op, value);
       const column = jsonbOf(attr, table);
       if (op === 'eq') return { sql: `(${column} @> ?::jsonb)`, bindings: [JSON.stringify(nest(attr, value as Scalar))] };
       if (op === 'ne') return { sql: `(NOT ${column} @> ?::jsonb)`, bindings: [JSON.stringify(nest(attr, value as Scalar))] };

@@ -173,6 +173,27 @@ const NUMBER_COLUMNS: Record<RegistryKey, Record<string, string>> = {
 };
 
 /**
+ * String attributes the filters commonly compare for equality, stored as generated, GIN-indexed
+ * `text[]` columns (migration 20261203040001, which lists the same paths and list levels).
+ */
+const STRING_COLUMNS: Record<RegistryKey, Record<string, string>> = {
+  dr: {
+    disability_status: 'str_dr_disability_status',
+    disability_level: 'str_dr_disability_level',
+    location: 'str_dr_location',
+    'personal_details.gender': 'str_dr_gender',
+    'disability_details.impairment_type': 'str_dr_impairment_type',
+  },
+  fr: {
+    'family_details.group_type': 'str_fr_group_type',
+    'farm_details.farm_type': 'str_fr_farm_type',
+    'farm_details.place.name': 'str_fr_place_name',
+    'farm_details.farming_activities.crop_production.crop_type': 'str_fr_crop_type',
+    'machineries_details.type': 'str_fr_machinery_type',
+  },
+};
+
+/**
  * Attributes the filters commonly name, kept in the record's stored `search` projection (migration
  * 20261203030001, whose shapes hold the same paths): conditions and sort keys on them read that
  * narrow jsonb instead of the whole record.
@@ -195,6 +216,7 @@ export const SEARCH_PATHS: Record<RegistryKey, string[]> = {
 function catalogueOf(key: RegistryKey, sample: Record<string, unknown>): Catalogue {
   const catalogue = buildCatalogue(sample);
   for (const [path, column] of Object.entries(NUMBER_COLUMNS[key])) catalogue.get(path)!.column = column;
+  for (const [path, column] of Object.entries(STRING_COLUMNS[key])) catalogue.get(path)!.stringsColumn = column;
   for (const path of SEARCH_PATHS[key]) catalogue.get(path)!.inSearch = true;
   return catalogue;
 }
