@@ -9,7 +9,7 @@ import { checkIndividualSize, MAX_INDIVIDUAL, completeBatch, findByRequestKey, r
 import { copyCsvGzip, sqlIsoTime, sqlSafeText } from '../../services/csvFiles';
 import { DomainError } from '../../services/errors';
 import type { FileStore } from '../../services/files';
-import { expirePassesNow } from '../passExpiry/service';
+import { expireScheduledPasses } from '../passExpiry/service';
 import { processInvalidationChunk } from './chunks';
 
 /** Clock skew tolerated for an expiryTime "now" sent by a client. */
@@ -54,11 +54,10 @@ export async function expireScheduledInvalidation(db: Db, requestId: string, asO
   return db.transaction(async (trx) => {
     const request = await trx('invalidation_requests').where({ id: requestId }).forUpdate().first();
     if (request.expiry_time.getTime() > asOf.getTime()) throw new Error(`invalidation ${requestId} is not due before ${request.expiry_time.toISOString()}`);
-    const ids: string[] = await trx('invalidation_rows').where({ request_id: requestId, status: 'scheduled' }).pluck('pass_id');
-    const expired = await expirePassesNow(trx, ids, request.expiry_time);
+    const expired = await expireScheduledPasses(trx, requestId, request.expiry_time);
     await trx('invalidation_rows').where({ request_id: requestId, status: 'scheduled' }).update({ status: 'success' });
     await trx('invalidation_requests').where({ id: requestId }).update({ status: 'Complete', completed_at: trx.fn.now(), updated_at: trx.fn.now() });
-    return { expired: expired.length };
+    return { expired };
   });
 }
 

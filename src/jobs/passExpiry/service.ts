@@ -2,21 +2,36 @@ import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
 
 /**
- * Expires passes at `at` (now by default): the single place that flips `is_expired`, used by
- * invalidation, distribution-time expiry, GDPR forgetting and consumer deletion. Already expired
- * passes are left as they are. One statement for any number of passes (one array parameter), locking
- * them in ID order so that concurrent callers cannot deadlock. Returns the IDs it expired.
+ * The single statement that flips `is_expired`: the passes `candidates` selects (a query on
+ * `passes` whose bindings come first), locked in ID order so that concurrent callers cannot
+ * deadlock, expired at the next binding. Already expired passes are left as they are.
+ */
+const expireStatement = (candidates: string) =>
+  `WITH locked AS (${candidates} AND NOT is_expired ORDER BY id FOR UPDATE)
+   UPDATE passes p SET is_expired = true, expired_timestamp = ?, last_modified = now(), modifier = 'system:expiry'
+     FROM locked WHERE p.id = locked.id AND NOT p.is_expired`;
+
+/**
+ * Expires passes at `at` (now by default): used by invalidation, distribution-time expiry, GDPR
+ * forgetting and consumer deletion. One statement for any number of passes (one array parameter).
+ * Returns the IDs it expired.
  */
 export async function expirePassesNow(db: Db | Knex.Transaction, passIds: string[], at: Date = new Date()): Promise<string[]> {
   if (!passIds.length) return [];
-  const { rows } = await db.raw(
-    `WITH locked AS (SELECT id FROM passes WHERE id = ANY(?::uuid[]) AND NOT is_expired ORDER BY id FOR UPDATE)
-     UPDATE passes p SET is_expired = true, expired_timestamp = ?, last_modified = now(), modifier = 'system:expiry'
-       FROM locked WHERE p.id = locked.id AND NOT p.is_expired
-     RETURNING p.id`,
-    [passIds, at],
-  );
+  const { rows } = await db.raw(`${expireStatement('SELECT id FROM passes WHERE id = ANY(?::uuid[])')} RETURNING p.id`, [passIds, at]);
   return rows.map((r: { id: string }) => r.id);
+}
+
+/**
+ * Expires at `at` the passes a scheduled invalidation still holds, without reading their IDs into
+ * Node (a 1,000,000-pass request stays flat in memory). Returns how many it expired.
+ */
+export async function expireScheduledPasses(trx: Knex.Transaction, requestId: string, at: Date): Promise<number> {
+  const result = await trx.raw(
+    expireStatement(`SELECT id FROM passes WHERE id IN (SELECT pass_id FROM invalidation_rows WHERE request_id = ? AND status = 'scheduled')`),
+    [requestId, at],
+  );
+  return result.rowCount as number;
 }
 
 /**
