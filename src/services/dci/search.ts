@@ -78,7 +78,7 @@ export interface SearchPage {
 
 /**
  * One page (1-based) of the matches in the requested order, and how many match in all: one scan
- * that numbers the matches (IDs and sort keys only), then the page's records by ID.
+ * that reduces the matches to IDs and sort keys and counts them, then the page's records by ID.
  */
 export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Promise<SearchPage> {
   const run = async (trx: Db | Knex.Transaction) => {
