@@ -8,9 +8,9 @@ import { randomBetween, say, useFaultCluster } from './cluster';
  */
 describe('fault: PostgreSQL immediate shutdown mid-batch, back 10 s later', () => {
   const c = useFaultCluster();
+  beforeAll(() => c.startWorker(), 120_000);
 
   it('chunks retry, both accepted batches complete exactly once, and the API answers 503 meanwhile', async () => {
-    await c.startWorker();
     const { org, title, design } = await createTestOrg(c.deps, { callbackUrl: `${c.receiverUrl}/hook` });
     const token = await tokenFor(c.deps, org.id);
     const n = 20_000;
@@ -61,5 +61,31 @@ describe('fault: PostgreSQL immediate shutdown mid-batch, back 10 s later', () =
     // The mutation refused during the outage wrote nothing.
     expect(await c.deps.db('distribution_requests').where({ organisation_id: org.id }).pluck('request_key')).toEqual(expect.not.arrayContaining(['sent-during-the-outage']));
     expect(await c.deps.db('distribution_requests').where({ organisation_id: org.id }).orderBy('batch_count').pluck('batch_count')).toEqual([700, n]);
+  });
+
+  it('a callback the receiver accepted while PostgreSQL went down is recorded once it is back, and never sent again', async () => {
+    const { org, title } = await createTestOrg(c.deps, { callbackUrl: `${c.receiverUrl}/hook-once` });
+    const token = await tokenFor(c.deps, org.id);
+    // The receiver takes the callback, but PostgreSQL dies before the worker can log the 200.
+    let downAt = 0;
+    c.receiver.respond = async (r) => {
+      if (r.path !== '/hook-once' || downAt) return 200;
+      downAt = Date.now();
+      await c.postgres.immediateShutdown();
+      say('callback received; PostgreSQL immediate shutdown before the 200 is answered');
+      return 200;
+    };
+    const requestId = await distributeBatch(c.baseUrl, token, title, 3);
+    await eventually(async () => (downAt ? true : undefined), 60_000, 20);
+    await new Promise((r) => setTimeout(r, Math.max(0, 5_000 - (Date.now() - downAt))));
+    await c.postgres.restart();
+    say(`PostgreSQL back after ${((Date.now() - downAt) / 1000).toFixed(1)} s`);
+
+    const result = await c.deps.temporal!.workflow.getHandle(`distribution-${org.id}-${requestId}`).result();
+    expect(result).toMatchObject({ total: 3, success: 3, callback: 'delivered' });
+    await expectDistributedOnce(c.deps, c.receiver, requestId, 3);
+    const logged = await c.deps.db('callback_attempts').where({ delivery_id: `msg_distribution_${requestId}` }).select('attempt', 'status_code', 'error');
+    expect(logged).toEqual([{ attempt: 1, status_code: 200, error: null }]);
+    c.receiver.respond = () => 200;
   });
 });

@@ -11,16 +11,16 @@ export interface ReceivedRequest {
 
 /**
  * A real HTTP server standing in for an integrator's callback endpoint. `respond` decides each
- * answer (default 200; 'hang': never answer), so tests can script failures; every request is recorded.
+ * answer (default 200; 'hang': never answer; may first await something, e.g. a fault), so tests can script failures; every request is recorded.
  */
 export class CallbackReceiver {
   readonly requests: ReceivedRequest[] = [];
-  respond: (req: ReceivedRequest, index: number) => number | 'hang' = () => 200;
+  respond: (req: ReceivedRequest, index: number) => number | 'hang' | Promise<number | 'hang'> = () => 200;
   private server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const r: ReceivedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
@@ -29,7 +29,7 @@ export class CallbackReceiver {
         at: Date.now(),
       };
       this.requests.push(r);
-      const status = this.respond(r, this.requests.length - 1);
+      const status = await this.respond(r, this.requests.length - 1);
       if (status === 'hang') return void (this.waiters = this.waiters.filter((w) => !w()));
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: status < 300 }));
       this.waiters = this.waiters.filter((w) => !w());

@@ -61,7 +61,7 @@ export function recorder(log: string[]) {
     };
 }
 
-/** What the notification-delivery child finds when there is nothing to send. */
 /** What pushWalletUpdates answers when no pass waits for a wallet push. */
 export const NOTHING_TO_PUSH = { claimed: 0, applePushed: 0, appleUnregistered: 0, googlePatched: 0, failed: 0 };
+/** What the notification-delivery child finds when there is nothing to send. */
 export const NOTHING_TO_DELIVER = { totals: { total: 0, pending: 0, sent: 0, failed: 0 }, claimed: 0, blocked: 0, nextDueInMs: null };

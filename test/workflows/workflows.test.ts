@@ -184,6 +184,26 @@ describe('workflows with stub activities (time-skipping)', () => {
     expect(log).toEqual(['deliverCallback("msg_2")', 'markCallbackFailed("msg_2", "address 10.0.0.1 is private")']);
   });
 
+  it('callbackDelivery: a 2xx the log could not take is recorded by its own retries, never by sending again', async () => {
+    const log: string[] = [];
+    const rec = recorder(log);
+    const unrecorded = { outcome: 'delivered', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 12, statusCode: 200, error: null };
+    let recordings = 0;
+    const result = await t.withWorker(
+      {
+        deliverCallback: rec('deliverCallback', async () => ({ status: 200, unrecorded })),
+        recordCallbackAttempt: rec('recordCallbackAttempt', async () => {
+          if (++recordings < 3) throw ApplicationFailure.retryable('connect ECONNREFUSED', 'ConnectionLost');
+        }),
+        markCallbackFailed: rec('markCallbackFailed', async () => undefined),
+      },
+      (taskQueue) => t.env.client.workflow.execute('callbackDelivery', { taskQueue, workflowId: `c-${taskQueue}`, args: ['msg_3'] }),
+    );
+    expect(result).toBe('delivered');
+    expect(log.filter((l) => l.startsWith('deliverCallback'))).toEqual(['deliverCallback("msg_3")']);
+    expect(recordings).toBe(3);
+  });
+
   it('scheduledPing (test-only workflow): a 30-day timer in seconds', async () => {
     const wallStart = Date.now();
     const result = await t.withWorker({ databaseTime: async () => '2026-01-01T00:00:00.000Z' }, (taskQueue) =>

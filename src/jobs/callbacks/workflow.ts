@@ -10,12 +10,17 @@ const { deliverCallback } = proxyActivities<CallbackActivities>({
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['CallbackRefused'] },
 });
-const { markCallbackFailed } = proxyActivities<CallbackActivities>({ startToCloseTimeout: '30 seconds' });
+const { markCallbackFailed, recordCallbackAttempt } = proxyActivities<CallbackActivities>({
+  startToCloseTimeout: '30 seconds',
+  // Bookkeeping only: retried until PostgreSQL takes it, never by sending the callback again.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 /** Delivers a recorded callback until a 2xx, or records why it was given up. Used by every workflow. */
 export async function deliverCallbackWithRetries(deliveryId: string): Promise<'delivered' | 'failed'> {
   try {
-    await deliverCallback(deliveryId);
+    const { unrecorded } = await deliverCallback(deliveryId);
+    if (unrecorded) await recordCallbackAttempt(deliveryId, unrecorded);
     return 'delivered';
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;

@@ -36,18 +36,32 @@ export type AttemptOutcome =
   | { outcome: 'retry'; message: string }
   | { outcome: 'refused'; message: string };
 
+/** What one attempt did, as the delivery log records it. Plain data: it travels in workflow history. */
+export interface AttemptRecord {
+  outcome: AttemptOutcome['outcome'];
+  startedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** A 2xx the delivery log could not record (PostgreSQL went away after the POST): record it later, never POST again. */
+export type DeliveredUnrecorded = { outcome: 'delivered'; status: number; unrecorded: AttemptRecord };
+
 export const CALLBACK_TIMEOUT_MS = 15_000;
 
 /**
  * One delivery attempt: sign (fresh timestamp, same webhook-id), POST, log the attempt.
- * Only a 2xx counts as delivered; an address the SSRF guard refuses will never succeed.
+ * Only a 2xx counts as delivered; an address the SSRF guard refuses will never succeed. When a 2xx
+ * cannot be logged, the answer says so (`unrecorded`) instead of failing: a failed attempt would be
+ * retried, and the receiver would get the same event twice.
  */
 export async function attemptCallback(
   db: Db,
   deliveryId: string,
   allowPrivate: boolean,
   payloadSigners: Partial<Record<CallbackSigning, PayloadSigner>> = {},
-): Promise<AttemptOutcome> {
+): Promise<AttemptOutcome | DeliveredUnrecorded> {
   const d = await db('callback_deliveries as c')
     .leftJoin('organisations as o', 'o.id', 'c.organisation_id')
     .where('c.id', deliveryId)
@@ -76,21 +90,33 @@ export async function attemptCallback(
     error = (err as Error).message;
     result = err instanceof BlockedAddressError ? { outcome: 'refused', message: `refused: ${error}` } : { outcome: 'retry', message: error };
   }
-  const durationMs = Date.now() - startedAt.getTime();
+  const attempt: AttemptRecord = { outcome: result.outcome, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), statusCode: status, error };
+  logger.info({ deliveryId, kind: d.kind, status, durationMs: attempt.durationMs, outcome: result.outcome, error }, 'callback attempt');
+  try {
+    await recordCallbackAttempt(db, deliveryId, attempt);
+  } catch (err) {
+    if (result.outcome !== 'delivered') throw err;
+    logger.warn({ err, deliveryId }, 'callback delivered but not recorded; recording it later');
+    return { ...result, unrecorded: attempt };
+  }
+  return result;
+}
+
+/** Logs one attempt and moves the delivery's status; a delivered delivery stays delivered. */
+export async function recordCallbackAttempt(db: Db, deliveryId: string, a: AttemptRecord): Promise<void> {
+  const finishedAt = new Date(Date.parse(a.startedAt) + a.durationMs);
   await db.transaction(async (trx) => {
     const [{ attempts }] = await trx('callback_deliveries')
       .where({ id: deliveryId })
       .increment('attempts', 1)
       .update({
-        status: result.outcome === 'delivered' ? 'delivered' : result.outcome === 'refused' ? 'failed' : 'retrying',
-        last_error: error,
-        delivered_at: result.outcome === 'delivered' ? trx.fn.now() : null,
+        status: trx.raw(`CASE WHEN status = 'delivered' THEN status ELSE ? END`, [a.outcome === 'delivered' ? 'delivered' : a.outcome === 'refused' ? 'failed' : 'retrying']),
+        last_error: a.error,
+        delivered_at: a.outcome === 'delivered' ? finishedAt : trx.raw('delivered_at'),
       })
       .returning('attempts');
-    await trx('callback_attempts').insert({ delivery_id: deliveryId, attempt: attempts, started_at: startedAt, duration_ms: durationMs, status_code: status, error });
+    await trx('callback_attempts').insert({ delivery_id: deliveryId, attempt: attempts, started_at: a.startedAt, duration_ms: a.durationMs, status_code: a.statusCode, error: a.error });
   });
-  logger.info({ deliveryId, kind: d.kind, status, durationMs, outcome: result.outcome, error }, 'callback attempt');
-  return result;
 }
 
 /** After the last retry: the delivery is given up, visible as failed in the log. */
