@@ -14,7 +14,7 @@ export const PKPASS_CONTENT_TYPE = 'application/vnd.apple.pkpass';
  * `signature`, a detached PKCS#7 signature of the manifest by the pass type certificate with the
  * WWDR intermediate included (apple/pkcs7.ts).
  */
-export function buildPkpass(config: Config, signing: AppleSigning, signer: ManifestSigner, content: PassContent, images: Record<string, Buffer>): Buffer {
+export function buildPkpass(config: Config, signing: AppleSigning, signer: ManifestSigner, content: PassContent, images: Record<string, Buffer>): Promise<Buffer> {
   const passJson = buildPassJson(content, {
     passTypeIdentifier: applePassTypeIdentifier(config, content.organisationId),
     teamIdentifier: signing.teamId,
