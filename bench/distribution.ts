@@ -1,13 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { signUserToken } from '../src/auth/tokens';
 import { peakRssMb, resetPeakRss } from '../src/dev/workerProcess';
-import { createOrganisation } from '../src/services/organisations';
-import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
 import { PassLinks } from '../src/services/passLinks';
 import { CallbackReceiver } from '../test/helpers/receiver';
-import { BenchEnv, startBenchEnv } from './env';
+import { BenchEnv, createBenchOrg, startBenchEnv } from './env';
 import { copyFloors, printFloors } from './floors';
 import { benchGroups, cpuSnapshot, CpuSnapshot, describeCpu } from './cpu';
 
@@ -113,13 +110,7 @@ export default async function distributionBench(): Promise<void> {
   const receiver = new CallbackReceiver();
   const receiverUrl = await receiver.start();
   try {
-    const org = await createOrganisation(env.deps.db, { id: 'bench', name: 'Bench', callbackUrl: `${receiverUrl}/results` });
-    const fields = ['membership_number', 'membership_name'];
-    await createPassDesign(env.deps.db, {
-      organisationId: org.id, title: 'Bench Pass', prefix: '7001', dynamicFieldKeys: fields, actor: 'bench',
-      presentation: defaultPresentation(org.name, 'Bench Pass', fields, env.deps.config.publicBaseUrl),
-    });
-    const token = await signUserToken(env.deps.jwtKeys, { org: org.id, email: 'bench@example.test', roles: ['Owner'] }, env.deps.config.jwt);
+    const { org, token } = await createBenchOrg(env.deps, { id: 'bench', name: 'Bench', prefix: '7001', fields: ['membership_number', 'membership_name'], callbackUrl: `${receiverUrl}/results` });
 
     // What the passApiKey (a compact JWE, AES-256-GCM) costs per 100,000 passes, on one core.
     const links = new PassLinks(env.deps.config);

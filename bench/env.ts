@@ -10,6 +10,9 @@ import { startEmbeddedPostgres } from '../src/dev/embeddedPostgres';
 import { freePort } from '../src/dev/freePort';
 import { startLocalTemporal } from '../src/dev/localTemporal';
 import { ApiProcess, ServiceProcess, WorkerProcess } from '../src/dev/workerProcess';
+import { signUserToken } from '../src/auth/tokens';
+import { createOrganisation } from '../src/services/organisations';
+import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
 import { installTemporalRuntime } from '../src/temporal/runtime';
 import { bundleWorkflows } from '../src/temporal/worker';
 
@@ -27,11 +30,6 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
-/**
- * Real services for a benchmark, as in production: a Temporal dev server, an embedded PostgreSQL,
- * the API and the worker(s) as their own processes (so their memory can be measured). `deps` here
- * is a client of the same database and Temporal, for setting up and checking.
- */
 /** BENCH_LOG_DIR: each service's whole output is kept there (e.g. to see why a worker exited mid-run). */
 function keepLog(p: ServiceProcess, name: string): void {
   const dir = process.env.BENCH_LOG_DIR;
@@ -41,6 +39,11 @@ function keepLog(p: ServiceProcess, name: string): void {
   p.onOutput = (chunk) => fs.appendFileSync(file, chunk);
 }
 
+/**
+ * Real services for a benchmark, as in production: a Temporal dev server, an embedded PostgreSQL,
+ * the API and the worker(s) as their own processes (so their memory can be measured). `deps` here
+ * is a client of the same database and Temporal, for setting up and checking.
+ */
 export async function startBenchEnv(): Promise<BenchEnv> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-'));
   fs.chmodSync(scratch, 0o755);
@@ -96,4 +99,15 @@ export async function startBenchEnv(): Promise<BenchEnv> {
       fs.rmSync(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** A benchmark's organisation with one pass design ("Bench Pass") and an Owner's API token. */
+export async function createBenchOrg(deps: Deps, o: { id: string; name: string; prefix: string; fields: string[]; callbackUrl?: string }) {
+  const org = await createOrganisation(deps.db, { id: o.id, name: o.name, ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}) });
+  const design = await createPassDesign(deps.db, {
+    organisationId: org.id, title: 'Bench Pass', prefix: o.prefix, dynamicFieldKeys: o.fields, actor: 'bench',
+    presentation: defaultPresentation(org.name, 'Bench Pass', o.fields, deps.config.publicBaseUrl),
+  });
+  const token = await signUserToken(deps.jwtKeys, { org: org.id, email: 'bench@example.test', roles: ['Owner'] }, deps.config.jwt);
+  return { org, design, token };
 }

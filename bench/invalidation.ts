@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { signUserToken } from '../src/auth/tokens';
-import { createOrganisation } from '../src/services/organisations';
-import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
 import { CallbackReceiver } from '../test/helpers/receiver';
-import { startBenchEnv } from './env';
+import { createBenchOrg, startBenchEnv } from './env';
 import { copyFloors, printFloors } from './floors';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -25,13 +22,7 @@ export default async function invalidationBench(): Promise<void> {
   const receiver = new CallbackReceiver();
   const receiverUrl = await receiver.start();
   try {
-    const org = await createOrganisation(env.deps.db, { id: 'bench', name: 'Bench', callbackUrl: `${receiverUrl}/results` });
-    const fields = ['membership_number'];
-    await createPassDesign(env.deps.db, {
-      organisationId: org.id, title: 'Bench Pass', prefix: '7002', dynamicFieldKeys: fields, actor: 'bench',
-      presentation: defaultPresentation(org.name, 'Bench Pass', fields, env.deps.config.publicBaseUrl),
-    });
-    const token = await signUserToken(env.deps.jwtKeys, { org: org.id, email: 'bench@example.test', roles: ['Owner'] }, env.deps.config.jwt);
+    const { org, token } = await createBenchOrg(env.deps, { id: 'bench', name: 'Bench', prefix: '7002', fields: ['membership_number'], callbackUrl: `${receiverUrl}/results` });
 
     const distribution = ['externalReferenceID,membership_number', ...Array.from({ length: ROWS }, (_, i) => `c${i},${i}`)].join('\n');
     await upload(env.baseUrl, token, 'mutation($input: DistributionRequestCSV) { distributePassesCSV(input: $input) { message } }', { input: { title: 'Bench Pass', file: null } }, distribution);

@@ -1,8 +1,5 @@
-import { signUserToken } from '../src/auth/tokens';
 import { MailCatcher } from '../src/dev/mailCatcher';
-import { createOrganisation } from '../src/services/organisations';
-import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
-import { BenchEnv, startBenchEnv } from './env';
+import { BenchEnv, createBenchOrg, startBenchEnv } from './env';
 
 const PASSES = Number(process.env.BENCH_EMAIL_PASSES ?? 10_000);
 
@@ -16,13 +13,7 @@ export default async function notifications(): Promise<void> {
   process.env.SMTP_URL = mail.smtpUrl; // the worker processes inherit it
   const env = await startBenchEnv();
   try {
-    const org = await createOrganisation(env.deps.db, { id: 'bench-mail', name: 'Bench Mail' });
-    const fields = ['membership_number', 'membership_name'];
-    await createPassDesign(env.deps.db, {
-      organisationId: org.id, title: 'Bench Pass', prefix: '42', dynamicFieldKeys: fields, actor: 'bench',
-      presentation: defaultPresentation(org.name, 'Bench Pass', fields, env.deps.config.publicBaseUrl),
-    });
-    const token = await signUserToken(env.deps.jwtKeys, { org: org.id, email: 'bench@example.test', roles: ['Owner'] }, { issuer: env.deps.config.jwt.issuer, audience: env.deps.config.jwt.audience });
+    const { org, token } = await createBenchOrg(env.deps, { id: 'bench-mail', name: 'Bench Mail', prefix: '42', fields: ['membership_number', 'membership_name'] });
 
     const without = await run(env, token, org.id, 'None', mail);
     const withEmail = await run(env, token, org.id, 'Email', mail);
