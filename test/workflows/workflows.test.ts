@@ -122,9 +122,9 @@ describe('workflows with stub activities (time-skipping)', () => {
     const result = await t.withWorker(
       {
         dciSubscriptionSchedule: async () => ({ registry: 'dr', status: 'subscribe', frequency: '0 0 * * *', startMs: 0, endMs: (await t.env.currentTimeMs()) + 365 * DAY }),
-        dciFireSubscription: async () => {
+        dciFireAndNotify: async () => {
           firings++;
-          return { ended: false, deliveryIds: [], recordCount: 0 };
+          return { ended: false, notifies: [] };
         },
       },
       async (taskQueue) => {
@@ -138,15 +138,38 @@ describe('workflows with stub activities (time-skipping)', () => {
     expect(firings).toBe(0);
   });
 
+  it('dciSubscription: a firing is one local activity; a notify it delivered is not sent again, one it could not goes on to the retries', async () => {
+    const log: string[] = [];
+    const rec = recorder(log);
+    let firings = 0;
+    const result = await t.withWorker(
+      {
+        dciSubscriptionSchedule: async () => ({ registry: 'dr', status: 'subscribe', frequency: '0 0 * * *', startMs: 0, endMs: (await t.env.currentTimeMs()) + 1.5 * DAY }),
+        dciFireAndNotify: rec('fire', async () => (firings++ === 0 ? { ended: false, notifies: [{ id: 'n0', attempt: { status: 200 } }, { id: 'n1', attempt: null }] } : { ended: false, notifies: [] })),
+        deliverCallback: rec('deliverCallback', async () => ({ status: 200 })),
+        dciEndSubscription: rec('end', async () => null),
+      },
+      (taskQueue) => t.env.client.workflow.execute('dciSubscription', { taskQueue, workflowId: `f-${taskQueue}`, args: [{ code: 'c4' }] }),
+    );
+    expect(result).toBe('ended');
+    expect(log.map((l) => l.replace(/"20\d\d-[^"]+"/, 'T'))).toEqual(['fire("c4", T)', 'deliverCallback("n1")', 'end("c4")']);
+  });
+
+  it('dciSubscription: a history recorded with the two-activity firing (fire, then deliverCallback) still replays', async () => {
+    const recorded = fs.readFileSync(path.join(__dirname, '../fixtures/histories/dci-subscription-two-activities.pb'));
+    await expect(replayHistory(recorded)).resolves.toBeUndefined();
+  });
+
   it('dciSubscription: continues as new when its history grows, carrying its counts to the next run', async () => {
     let firings = 0;
-    const endMs = (await t.env.currentTimeMs()) + 150 * DAY;
+    // A firing adds ~6 events (timer, one workflow task, the local activity's marker): 250 of them pass 1,000.
+    const endMs = (await t.env.currentTimeMs()) + 250 * DAY;
     const { result, firstRunEnd } = await t.withWorker(
       {
         dciSubscriptionSchedule: async () => ({ registry: 'dr', status: 'subscribe', frequency: '0 0 * * *', startMs: 0, endMs }),
-        dciFireSubscription: async () => {
+        dciFireAndNotify: async () => {
           firings++;
-          return { ended: false, deliveryIds: [], recordCount: 0 };
+          return { ended: false, notifies: [] };
         },
         dciEndSubscription: async () => null,
       },
@@ -158,7 +181,7 @@ describe('workflows with stub activities (time-skipping)', () => {
       },
     );
     expect(result).toBe('ended');
-    expect(firings).toBeGreaterThanOrEqual(149);
+    expect(firings).toBeGreaterThanOrEqual(249);
     // The first run ended by continuing as new (its history past the limit), handing on its counts.
     const carried = firstRunEnd.workflowExecutionContinuedAsNewEventAttributes;
     expect(carried).toBeDefined();

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { CallbackActivities } from './activities';
+import type { CallbackActivities, Delivered } from './activities';
 
 /**
  * Delivery policy for every outgoing callback: 15 s HTTP timeout per attempt, exponential backoff
@@ -16,10 +16,14 @@ const { markCallbackFailed, recordCallbackAttempt } = proxyActivities<CallbackAc
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Delivers a recorded callback until a 2xx, or records why it was given up. Used by every workflow. */
-export async function deliverCallbackWithRetries(deliveryId: string): Promise<'delivered' | 'failed'> {
+/**
+ * Delivers a recorded callback until a 2xx, or records why it was given up. Used by every workflow.
+ * `firstAttempt`: an attempt another activity already made (null: it was not accepted), so a
+ * callback answered there is not sent again, and one that failed goes on to the retries.
+ */
+export async function deliverCallbackWithRetries(deliveryId: string, firstAttempt?: Delivered | null): Promise<'delivered' | 'failed'> {
   try {
-    const { unrecorded } = await deliverCallback(deliveryId);
+    const { unrecorded } = firstAttempt ?? (await deliverCallback(deliveryId));
     if (unrecorded) await recordCallbackAttempt(deliveryId, unrecorded);
     return 'delivered';
   } catch (err) {

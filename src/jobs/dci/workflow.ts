@@ -5,7 +5,9 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   workflowInfo,
@@ -22,6 +24,12 @@ import { deliverCallbackWithRetries } from '../callbacks/workflow';
  * (signed at each attempt, retried, logged, SSRF-guarded).
  */
 const acts = proxyActivities<DciActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
+});
+
+/** The firing's local activity: same retries; a hanging receiver (15 s per notify) keeps the task heartbeating. */
+const local = proxyLocalActivities<DciActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
 });
@@ -118,11 +126,15 @@ export async function dciSubscription(input: SubscriptionInput): Promise<'unsubs
     progress.nextFiringAt = new Date(next).toISOString();
     await condition(() => unsubscribed, Math.max(1, next - Date.now()));
     if (unsubscribed) return 'unsubscribed';
-    const fired = await acts.dciFireSubscription(input.code, new Date(next).toISOString());
+    const firedAt = new Date(next).toISOString();
+    // Histories recorded before the local activity replay the two activities they ran.
+    const fired = patched('dci-firing-local-activity')
+      ? await local.dciFireAndNotify(input.code, firedAt)
+      : await acts.dciFireSubscription(input.code, firedAt).then((f) => ({ ended: f.ended, notifies: f.deliveryIds.map((id) => ({ id, attempt: undefined })) }));
     progress.firings++;
     if (fired.ended) return 'unsubscribed';
-    for (const deliveryId of fired.deliveryIds) {
-      await deliverCallbackWithRetries(deliveryId);
+    for (const notify of fired.notifies) {
+      await deliverCallbackWithRetries(notify.id, notify.attempt);
       progress.notifies++;
     }
     const info = workflowInfo();
