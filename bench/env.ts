@@ -55,50 +55,58 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   process.env.TEMPORAL_TASK_QUEUE = 'bench';
   installTemporalRuntime();
 
-  const temporal = await startLocalTemporal({ log: () => undefined });
-  const postgresPort = await freePort();
-  const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: postgresPort, database: 'bench', persistent: false });
-  const db = createDb(pg.url);
-  await migrateLatest(db);
-  await db.destroy();
-  const bundle = await bundleWorkflows({ info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} });
-  const bundlePath = path.join(scratch, 'bundle.js');
-  fs.writeFileSync(bundlePath, bundle.code);
+  // What has started so far, stopped in reverse order by close() (also when a later step fails).
+  const stops: (() => Promise<unknown>)[] = [async () => fs.rmSync(scratch, { recursive: true, force: true })];
+  const close = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((err) => console.error(`bench: stopping: ${(err as Error).message}`));
+  };
+  try {
+    const temporal = await startLocalTemporal({ log: () => undefined });
+    stops.push(() => temporal.stop());
+    const postgresPort = await freePort();
+    const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: postgresPort, database: 'bench', persistent: false });
+    stops.push(() => pg.stop());
+    const db = createDb(pg.url);
+    await migrateLatest(db);
+    await db.destroy();
+    const bundle = await bundleWorkflows({ info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} });
+    const bundlePath = path.join(scratch, 'bundle.js');
+    fs.writeFileSync(bundlePath, bundle.code);
 
-  process.env.DATABASE_URL = pg.url;
-  process.env.TEMPORAL_ADDRESS = temporal.address;
-  const config = loadConfig();
-  const deps = await buildDeps(config, { databaseUrl: pg.url, temporalAddress: temporal.address });
-  const port = await freePort();
-  const api = new ApiProcess({ PORT: String(port) });
-  keepLog(api, 'api');
-  await api.start();
-  const workers: WorkerProcess[] = [];
-  const addWorker = async () => {
-    const worker = new WorkerProcess({ WORKFLOW_BUNDLE_PATH: bundlePath, ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) });
-    keepLog(worker, `worker-${workers.length + 1}`);
-    await worker.start();
-    workers.push(worker);
-    return worker;
-  };
-  await addWorker();
-  return {
-    deps,
-    baseUrl: `http://127.0.0.1:${port}`,
-    scratch,
-    api,
-    workers,
-    ports: { postgres: postgresPort, temporal: Number(temporal.address.split(':').pop()) },
-    addWorker,
-    async close() {
-      for (const worker of workers) await worker.kill('SIGTERM');
-      await api.kill('SIGTERM');
-      await closeDeps(deps);
-      await pg.stop();
-      await temporal.stop();
-      fs.rmSync(scratch, { recursive: true, force: true });
-    },
-  };
+    process.env.DATABASE_URL = pg.url;
+    process.env.TEMPORAL_ADDRESS = temporal.address;
+    const config = loadConfig();
+    const deps = await buildDeps(config, { databaseUrl: pg.url, temporalAddress: temporal.address });
+    stops.push(() => closeDeps(deps));
+    const port = await freePort();
+    const api = new ApiProcess({ PORT: String(port) });
+    keepLog(api, 'api');
+    stops.push(() => api.kill('SIGTERM'));
+    await api.start();
+    const workers: WorkerProcess[] = [];
+    const addWorker = async () => {
+      const worker = new WorkerProcess({ WORKFLOW_BUNDLE_PATH: bundlePath, ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) });
+      keepLog(worker, `worker-${workers.length + 1}`);
+      stops.push(() => worker.kill('SIGTERM'));
+      await worker.start();
+      workers.push(worker);
+      return worker;
+    };
+    await addWorker();
+    return {
+      deps,
+      baseUrl: `http://127.0.0.1:${port}`,
+      scratch,
+      api,
+      workers,
+      ports: { postgres: postgresPort, temporal: Number(temporal.address.split(':').pop()) },
+      addWorker,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 /** A benchmark's organisation with one pass design ("Bench Pass") and an Owner's API token. */
