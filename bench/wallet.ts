@@ -39,6 +39,7 @@ export default async function walletBench(): Promise<void> {
       DATABASE_URL: pg.url,
       APNS_URL: apns.url,
       APNS_CA: apns.tls.certPem,
+      CALLBACK_ALLOW_PRIVATE: 'true', // the test APNs server listens on loopback, which the address guard refuses otherwise
     });
     const deps = { config, db } as unknown as Deps;
     const org = await createOrganisation(db, { id: 'bench', name: 'Bench Org' });
@@ -77,7 +78,10 @@ export default async function walletBench(): Promise<void> {
       const r = await pushWalletChunk(deps, pushers, WALLET_PUSH_CHUNK);
       chunks++;
       pushed += r.applePushed;
-      if (r.failed) throw new Error(`${r.failed} pushes failed`);
+      if (r.failed) {
+        const first = await db('wallet_push_queue').whereNotNull('last_error').first('last_error');
+        throw new Error(`${r.failed} pushes failed; the first: ${first?.last_error}`);
+      }
       if (r.claimed < WALLET_PUSH_CHUNK) break;
     }
     const pushMs = Number(process.hrtime.bigint() - t) / 1e6;
