@@ -1,7 +1,7 @@
 import type { Db } from '../../db/knex';
 import { invalidationRowError, InvalidationRow, PassForInvalidation } from '../../domain/invalidation';
 import { batchProgress, BatchProgress, recordRowResults, RowResult } from '../../services/batchRequests';
-import { expirePassesNow, lockPasses } from '../passExpiry/service';
+import { expireLockedPasses, lockPasses } from '../passExpiry/service';
 
 /**
  * The pending rows of one chunk, locked, each with the first row of the whole request that holds
@@ -44,7 +44,7 @@ export async function processInvalidationChunk(db: Db, requestId: string, firstR
       accepted.push(pass!.id);
       return { n: r.rowNumber, status: now ? 'success' : 'scheduled', error: null, serial: r.serial, pass: pass!.id };
     });
-    if (now) await expirePassesNow(trx, accepted, expiry);
+    if (now) await expireLockedPasses(trx, accepted, expiry);
     else if (accepted.length) {
       await trx.raw(`UPDATE passes SET expired_timestamp = ?, last_modified = now(), modifier = ? WHERE id = ANY(?::uuid[])`, [expiry, request.job_issuer, accepted]);
     }
