@@ -26,7 +26,9 @@ export function createDciActivities(deps: Deps) {
     async dciFireAndNotify(code: string, firedAtIso: string) {
       const fired = await fireSubscription(deps, code, firedAtIso);
       const notifies = [];
-      for (const id of fired.deliveryIds) notifies.push({ id, attempt: deliveredOrNot(await attemptDelivery(deps, id)) });
+      // An attempt that throws (PostgreSQL gone) is left to the retries: failing this activity would
+      // re-run it and send again a notify delivered earlier in the loop but not yet recorded.
+      for (const id of fired.deliveryIds) notifies.push({ id, attempt: await attemptDelivery(deps, id).then(deliveredOrNot, () => null) });
       return { ended: fired.ended, notifies };
     },
     dciEndSubscription: (code: string) => endSubscription(deps, code),
