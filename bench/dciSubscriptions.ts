@@ -16,21 +16,26 @@ import { benchGroups, cpuSnapshot, describeCpu } from './cpu';
 /**
  * `npm run bench dci-subscriptions`: 1,000 active DR subscriptions (5 locations x 200 poverty-score
  * bands, each matching ~100 of 100,000 records) firing every minute; 10,000 life events (record
- * updates) written in one minute. Checks that every subscription gets one notify for that firing
- * with exactly its matching records, and prints event-to-notify times and the worker's peak RSS.
+ * updates of distinct records) spread over BENCH_DCI_EVENT_MINUTES minutes (default 5; 60 for the
+ * issue's hour), each minute's share written just after a firing. Checks that every subscription
+ * gets, for each firing, one notify with exactly its records updated in that minute (none when none
+ * matched), and prints event-to-notify times and the worker's peak RSS.
  */
 const SUBSCRIPTIONS = Number(process.env.BENCH_DCI_SUBSCRIPTIONS ?? 1000);
 const RECORDS = Number(process.env.BENCH_DCI_RECORDS ?? 100_000);
 const EVENTS = Number(process.env.BENCH_DCI_EVENTS ?? 10_000);
+const EVENT_MINUTES = Number(process.env.BENCH_DCI_EVENT_MINUTES ?? 5);
 const LOCATIONS = ['central_region', 'northern_region', 'southern_region', 'eastern_region', 'western_region'];
 
 interface Band { location: string; lo: number; hi: number }
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Milliseconds to the next second 3 of a minute: just after a firing. */
+const untilSecond3 = () => (63_000 - (Date.now() % 60_000)) % 60_000;
 
 export default async function dciSubscriptionsBench(): Promise<void> {
   const env = await startBenchEnv();
-  const notifies: { code: string; ids: string[]; at: number; firedAt?: string }[] = [];
+  const notifies: { code: string; ids: string[]; at: number; firing: number }[] = [];
   let onSubscribe = 0;
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -39,7 +44,9 @@ export default async function dciSubscriptionsBench(): Promise<void> {
       const at = Date.now();
       const body = JSON.parse(raw);
       if (body.header?.action === 'notify') {
-        notifies.push({ code: body.header.meta.subscription_code, ids: body.message.notify_event.map((e: any) => e.data.reg_records.personal_details.identifier), at });
+        // message_id is the delivery ID: dci_notify_<code>_<firing ms>_<batch>.
+        const firing = Number(/_(\d+)_\d+$/.exec(body.header.message_id)?.[1]);
+        notifies.push({ code: body.header.meta.subscription_code, ids: body.message.notify_event.map((e: any) => e.data.reg_records.personal_details.identifier), at, firing });
       } else if (body.header?.action === 'on-subscribe') onSubscribe++;
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"message":{"ack_status":"ACK"}}');
     });
@@ -97,60 +104,81 @@ export default async function dciSubscriptionsBench(): Promise<void> {
     const bandOf = new Map(subs.map((s) => [s.code, bands[Number(s.reference_id.slice(5))]]));
     console.log(`subscriptions:        ${subs.length} active (${onSubscribe} on-subscribe callbacks), set up in ${setupSeconds.toFixed(1)} s (10 subscribe jobs, 1,000 subscription workflows started)`);
 
-    // Write the events just after a firing (second 3 of a minute), so one firing collects them all.
-    let wait = 60_000 - (Date.now() % 60_000) + 3_000;
-    if (wait > 60_000) wait -= 60_000;
-    await sleep(wait);
-    const idleRss = peakRssMb(env.workers[0].pid!);
+    // Each minute's share of the events is written just after a firing (from second 3), so the
+    // next firing collects exactly it.
     const chosen: { identifier: string; record: any }[] = await db('registry_records').where({ registry: 'dr' }).orderByRaw('md5(identifier)').limit(EVENTS).select('identifier', 'record');
+    const perMinute = Math.ceil(chosen.length / EVENT_MINUTES);
     const committedAt = new Map<string, number>();
-    const tw = Date.now();
-    for (let i = 0; i < chosen.length; i += 1000) {
-      const batch = chosen.slice(i, i + 1000);
-      await upsertRecords(db, 'dr', batch.map((c) => ({ ...c.record, disability_level: c.record.disability_level === 'Severe' ? 'Moderate' : 'Severe' })));
-      const at = Date.now();
-      for (const c of batch) committedAt.set(c.identifier, at);
-    }
-    const writeSeconds = (Date.now() - tw) / 1000;
-    const firing = Math.ceil(Date.now() / 60_000) * 60_000;
+    const expected = new Map<number, Map<string, Set<string>>>(); // firing -> code -> record identifiers
+    const firings: number[] = [];
     const groups = benchGroups({ workerPids: env.workers.map((w) => w.pid!), apiPid: env.api.pid!, postgresPort: env.ports.postgres, temporalPort: env.ports.temporal });
-    const cpuBefore = cpuSnapshot(groups);
-    console.log(`life events:          ${chosen.length} record updates written in ${writeSeconds.toFixed(1)} s; next firing ${new Date(firing).toISOString()}`);
-
-    // What each subscription must get: the updated records in its band.
-    const expected = new Map<string, Set<string>>();
-    for (const [code, b] of bandOf) {
-      const ids = chosen.filter((c) => c.record.location === b.location && c.record.poverty_score >= b.lo && c.record.poverty_score < b.hi).map((c) => c.identifier);
-      if (ids.length) expected.set(code, new Set(ids));
+    let idleRss = 0;
+    let cpuBefore: ReturnType<typeof cpuSnapshot> | undefined;
+    let writeSeconds = 0;
+    for (let m = 0; m < EVENT_MINUTES; m++) {
+      await sleep(untilSecond3());
+      if (m === 0) {
+        idleRss = peakRssMb(env.workers[0].pid!);
+        cpuBefore = cpuSnapshot(groups);
+      }
+      const slice = chosen.slice(m * perMinute, (m + 1) * perMinute);
+      const tw = Date.now();
+      for (let i = 0; i < slice.length; i += 1000) {
+        const batch = slice.slice(i, i + 1000);
+        await upsertRecords(db, 'dr', batch.map((c) => ({ ...c.record, disability_level: c.record.disability_level === 'Severe' ? 'Moderate' : 'Severe' })));
+        const at = Date.now();
+        for (const c of batch) committedAt.set(c.identifier, at);
+      }
+      writeSeconds += (Date.now() - tw) / 1000;
+      const firing = Math.ceil(Date.now() / 60_000) * 60_000;
+      if (firing - tw > 60_000) throw new Error(`minute ${m + 1}: writing its events took past the next firing`);
+      firings.push(firing);
+      const byCode = new Map<string, Set<string>>();
+      for (const [code, b] of bandOf) {
+        const ids = slice.filter((c) => c.record.location === b.location && c.record.poverty_score >= b.lo && c.record.poverty_score < b.hi).map((c) => c.identifier);
+        if (ids.length) byCode.set(code, new Set(ids));
+      }
+      expected.set(firing, byCode);
+      console.log(`life events, minute ${m + 1}/${EVENT_MINUTES}: ${slice.length} record updates in ${((Date.now() - tw) / 1000).toFixed(1)} s; firing ${new Date(firing).toISOString()} owes ${byCode.size} subscriptions a notify`);
     }
-    const deadline = Date.now() + 15 * 60_000;
-    while (new Set(notifies.map((n) => n.code)).size < expected.size && Date.now() < deadline) await sleep(500);
+
+    // Until every owed notify arrived (or 15 minutes after the last firing), then 5 s for extras.
+    const owed = [...expected.values()].reduce((n, m) => n + m.size, 0);
+    const deadline = firings[firings.length - 1] + 15 * 60_000;
+    const arrived = () => new Set(notifies.map((n) => `${n.firing} ${n.code}`)).size;
+    while (arrived() < owed && Date.now() < deadline) await sleep(500);
     const cpuAfter = cpuSnapshot(groups);
-    await sleep(5_000); // anything extra would show up now
+    await sleep(5_000);
     const rss = peakRssMb(env.workers[0].pid!);
 
-    const byCode = new Map<string, typeof notifies>();
-    for (const n of notifies) byCode.set(n.code, [...(byCode.get(n.code) ?? []), n]);
     let exact = 0;
     const problems: string[] = [];
-    for (const [code, ids] of expected) {
-      const got = byCode.get(code) ?? [];
-      const gotIds = got.flatMap((n) => n.ids);
-      if (got.length === 1 && gotIds.length === ids.size && gotIds.every((id) => ids.has(id))) exact++;
-      else if (problems.length < 5) problems.push(`${code}: ${got.length} notifies, ${gotIds.length} records, expected 1 with ${ids.size}`);
+    const got = new Map<string, typeof notifies>();
+    for (const n of notifies) got.set(`${n.firing} ${n.code}`, [...(got.get(`${n.firing} ${n.code}`) ?? []), n]);
+    for (const [firing, byCode] of expected) {
+      for (const [code, ids] of byCode) {
+        const these = got.get(`${firing} ${code}`) ?? [];
+        const gotIds = these.flatMap((n) => n.ids);
+        if (these.length === 1 && gotIds.length === ids.size && gotIds.every((id) => ids.has(id))) exact++;
+        else if (problems.length < 5) problems.push(`${code} at ${new Date(firing).toISOString()}: ${these.length} notifies, ${gotIds.length} records, expected 1 with ${ids.size}`);
+      }
     }
-    const unexpected = [...byCode.keys()].filter((c) => !expected.has(c)).length;
+    const unexpected = [...got.keys()].filter((k) => {
+      const [firing, code] = k.split(' ');
+      return !expected.get(Number(firing))?.has(code);
+    }).length;
     const lags = notifies.flatMap((n) => n.ids.map((id) => n.at - committedAt.get(id)!)).sort((a, b) => a - b);
-    const afterFiring = notifies.map((n) => n.at - firing).sort((a, b) => a - b);
+    const afterFiring = notifies.map((n) => n.at - n.firing).sort((a, b) => a - b);
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    console.log(`notifies:             ${notifies.length} for ${expected.size} subscriptions with matching events (${unexpected} to others)`);
-    console.log(`exactly its events:   ${exact} / ${expected.size} subscriptions got one notify with exactly their matching records${problems.length ? `\n  ${problems.join('\n  ')}` : ''}`);
+    console.log(`life events:          ${chosen.length} record updates over ${EVENT_MINUTES} minute(s), written in ${writeSeconds.toFixed(1)} s in all`);
+    console.log(`notifies:             ${notifies.length} for ${owed} (firing, subscription) pairs owed one (${unexpected} pairs not owed any)`);
+    console.log(`exactly its events:   ${exact} / ${owed} got one notify for that firing with exactly their matching records${problems.length ? `\n  ${problems.join('\n  ')}` : ''}`);
     console.log(`records notified:     ${lags.length} (of ${chosen.length} events)`);
     console.log(`event → notify:       p50 ${s(percentile(lags, 50))}, p95 ${s(percentile(lags, 95))}, max ${s(lags[lags.length - 1])} (includes waiting for the minute's firing)`);
     console.log(`firing → notify:      p50 ${s(percentile(afterFiring, 50))}, p95 ${s(percentile(afterFiring, 95))}, last ${s(afterFiring[afterFiring.length - 1])}`);
     console.log(`worker peak RSS:      ${rss.toFixed(0)} MB (before the events: ${idleRss.toFixed(0)} MB)`);
-    console.log(`CPU, events written to last notify: ${describeCpu(cpuBefore, cpuAfter, os.cpus().length)}`);
-    if (exact !== expected.size || unexpected) throw new Error('subscriptions did not get exactly their matching events');
+    console.log(`CPU, first events to last notify: ${describeCpu(cpuBefore!, cpuAfter, os.cpus().length)}`);
+    if (exact !== owed || unexpected) throw new Error('subscriptions did not get exactly their matching events');
   } finally {
     server.close();
     await env.close();

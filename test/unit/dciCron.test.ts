@@ -1,4 +1,4 @@
-import { CronError, nextFiring, parseCron } from '../../src/domain/dci/cron';
+import { CronError, latestMissedFiring, nextFiring, parseCron } from '../../src/domain/dci/cron';
 
 const t = (iso: string) => Date.parse(iso);
 const next = (expr: string, after: string, until?: string) => {
@@ -11,6 +11,23 @@ describe('Quartz cron (subscription frequency)', () => {
     expect(next('0 0 0 5,15 * ? *', '2025-01-05T00:00:00Z')).toBe('2025-01-15T00:00:00.000Z');
     expect(next('0 0 0 5,15 * ? *', '2025-01-15T00:00:01Z')).toBe('2025-02-05T00:00:00.000Z');
     expect(next('0 0 0 5,15 * ? *', '2025-12-20T10:00:00Z')).toBe('2026-01-05T00:00:00.000Z');
+  });
+
+  it('finds the latest firing a late subscription missed (one, however many it missed), or none', () => {
+    const missed = (expr: string, after: string, now: string) => {
+      const r = latestMissedFiring(parseCron(expr), t(after), t(now));
+      return r === null ? null : new Date(r).toISOString();
+    };
+    // On time: the next firing is still ahead.
+    expect(missed('0 * * * * ?', '2025-03-01T10:15:00Z', '2025-03-01T10:15:40Z')).toBeNull();
+    // Late by one firing, by several, and after a 10-day outage of a per-second cron.
+    expect(missed('0 * * * * ?', '2025-03-01T10:15:00Z', '2025-03-01T10:16:20Z')).toBe('2025-03-01T10:16:00.000Z');
+    expect(missed('0 * * * * ?', '2025-03-01T10:15:00Z', '2025-03-01T10:19:59Z')).toBe('2025-03-01T10:19:00.000Z');
+    expect(missed('* * * * * ?', '2025-03-01T10:15:00Z', '2025-03-11T08:00:00.500Z')).toBe('2025-03-11T08:00:00.000Z');
+    // A firing exactly at "now" is due; a rare cron is found across the widening windows.
+    expect(missed('0 0 0 5,15 * ? *', '2025-01-05T00:00:00Z', '2025-01-15T00:00:00Z')).toBe('2025-01-15T00:00:00.000Z');
+    expect(missed('0 0 0 1 1 ? *', '2023-01-01T00:00:00Z', '2025-06-01T00:00:00Z')).toBe('2025-01-01T00:00:00.000Z');
+    expect(missed('0 0 0 1 1 ? *', '2025-01-01T00:00:00Z', '2025-06-01T00:00:00Z')).toBeNull();
   });
 
   it('fires every minute at second 0, strictly after the given time', () => {

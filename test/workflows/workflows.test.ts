@@ -155,6 +155,27 @@ describe('workflows with stub activities (time-skipping)', () => {
     expect(log.map((l) => l.replace(/"20\d\d-[^"]+"/, 'T'))).toEqual(['fire("c4", T)', 'deliverCallback("n1")', 'end("c4")']);
   });
 
+  it('dciSubscription: behind its schedule, it fires once, at once, for the latest firing it missed', async () => {
+    const fired: number[] = [];
+    const startMs = await t.env.currentTimeMs();
+    const result = await t.withWorker(
+      {
+        dciSubscriptionSchedule: async () => ({ registry: 'dr', status: 'subscribe', frequency: '0 0 0 * * ?', startMs: 0, endMs: startMs + 1.5 * DAY }),
+        dciFireAndNotify: async (_code: string, firedAt: string) => {
+          fired.push(Date.parse(firedAt));
+          return { ended: false, notifies: [] };
+        },
+        dciEndSubscription: async () => null,
+      },
+      // Its last firing was 3 days ago (a worker down, or tasks queued behind 1,000 others).
+      (taskQueue) => t.env.client.workflow.execute('dciSubscription', { taskQueue, workflowId: `late-${taskQueue}`, args: [{ code: 'c5', lastFiredMs: startMs - 3 * DAY }] }),
+    );
+    expect(result).toBe('ended');
+    const lastMidnight = Math.floor(startMs / DAY) * DAY;
+    // The two midnights missed are folded into the latest, fired at once; then the schedule goes on.
+    expect(fired.slice(0, 2)).toEqual([lastMidnight, lastMidnight + DAY]);
+  });
+
   it('dciSubscription: a history recorded with the two-activity firing (fire, then deliverCallback) still replays', async () => {
     const recorded = fs.readFileSync(path.join(__dirname, '../fixtures/histories/dci-subscription-two-activities.pb'));
     await expect(replayHistory(recorded)).resolves.toBeUndefined();

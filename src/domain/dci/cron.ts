@@ -148,3 +148,21 @@ export function nextFiring(c: Cron, afterMs: number, untilMs = afterMs + 10 * 36
   }
   return null;
 }
+
+const HOUR_MS = 3600 * 1000;
+
+/**
+ * The latest firing in (afterMs, nowMs], or null when none was missed. A subscription that falls
+ * behind (its worker busy or down) fires once, at once, for the latest firing it missed: the
+ * events of the missed ones are batched into it (Quartz's "fire once now" misfire policy). Searched
+ * over widening windows back from now, so a long outage of a per-second cron costs no more than an
+ * hour of its firings.
+ */
+export function latestMissedFiring(c: Cron, afterMs: number, nowMs: number): number | null {
+  for (const span of [HOUR_MS, 24 * HOUR_MS, 32 * 24 * HOUR_MS, 367 * 24 * HOUR_MS, Infinity]) {
+    let latest: number | null = null;
+    for (let at = Math.max(afterMs, nowMs - span), n = nextFiring(c, at, nowMs); n !== null; n = nextFiring(c, n, nowMs)) latest = n;
+    if (latest !== null || nowMs - span <= afterMs) return latest;
+  }
+  return null;
+}

@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { DciActivities } from './activities';
-import { nextFiring, parseCron } from '../../domain/dci/cron';
+import { latestMissedFiring, nextFiring, parseCron } from '../../domain/dci/cron';
 import { subscriptionWorkflowId } from './defs';
 import { deliverCallbackWithRetries } from '../callbacks/workflow';
 
@@ -94,6 +94,8 @@ export interface SubscriptionInput {
   firings?: number;
   notifies?: number;
   runs?: number;
+  /** The last firing's time (epoch ms), carried across continue-as-new. */
+  lastFiredMs?: number;
 }
 
 /**
@@ -113,8 +115,13 @@ export async function dciSubscription(input: SubscriptionInput): Promise<'unsubs
   const schedule = await acts.dciSubscriptionSchedule(input.code);
   if (schedule.status !== 'subscribe') return 'unsubscribed';
   const cron = parseCron(schedule.frequency);
+  let lastFiredMs = input.lastFiredMs ?? null;
   for (;;) {
-    const next = nextFiring(cron, Math.max(Date.now(), schedule.startMs - 1000), schedule.endMs);
+    // Behind its schedule (tasks queued behind 1,000 others, a worker down): fire once, now, for
+    // the latest firing missed, with exactly that firing's window, instead of skipping to the next.
+    // Histories from before this replay without it.
+    const missed = lastFiredMs !== null && patched('dci-firing-catch-up') ? latestMissedFiring(cron, lastFiredMs, Math.min(Date.now(), schedule.endMs)) : null;
+    const next = missed ?? nextFiring(cron, Math.max(Date.now(), schedule.startMs - 1000), schedule.endMs);
     if (next === null) {
       progress.nextFiringAt = null;
       if (Date.now() < schedule.endMs) await condition(() => unsubscribed, Math.max(1, schedule.endMs - Date.now()));
@@ -124,8 +131,9 @@ export async function dciSubscription(input: SubscriptionInput): Promise<'unsubs
       return 'ended';
     }
     progress.nextFiringAt = new Date(next).toISOString();
-    await condition(() => unsubscribed, Math.max(1, next - Date.now()));
+    if (missed === null) await condition(() => unsubscribed, Math.max(1, next - Date.now()));
     if (unsubscribed) return 'unsubscribed';
+    lastFiredMs = next;
     const firedAt = new Date(next).toISOString();
     // Histories recorded before the local activity replay the two activities they ran.
     const fired = patched('dci-firing-local-activity')
@@ -139,7 +147,7 @@ export async function dciSubscription(input: SubscriptionInput): Promise<'unsubs
     }
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > CONTINUE_AS_NEW_AFTER_EVENTS) {
-      await continueAsNew<typeof dciSubscription>({ code: input.code, firings: progress.firings, notifies: progress.notifies, runs: progress.runs });
+      await continueAsNew<typeof dciSubscription>({ code: input.code, firings: progress.firings, notifies: progress.notifies, runs: progress.runs, lastFiredMs });
     }
   }
 }
