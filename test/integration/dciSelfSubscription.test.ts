@@ -13,6 +13,9 @@ import { Harness, startHarness } from '../helpers/harness';
  * (POST /oauth/token with the client credentials `admin dci sender add` printed), and are
  * verified, recorded and matched to the request that caused them.
  */
+/** A CLI result as compared: its stderr joins in when it failed, so the failure says why. */
+const withStderrOnFailure = (r: { code: number; stdout: string; stderr: string }) => (r.code === 0 ? { code: r.code, stdout: r.stdout } : r);
+
 describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
   let h: Harness;
   let admin: ReturnType<typeof adminCli>;
@@ -74,7 +77,7 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
       '--filter', JSON.stringify({ location: { $eq: location } }), '--frequency', '*/2 * * * * ?',
       '--token-url', tokenUrl, '--client-id', fr.id, '--client-secret', fr.secret,
     );
-    expect(sub).toMatchObject({ code: 0, stdout: expect.stringMatching(/HTTP 200 ACK/) });
+    expect(withStderrOnFailure(sub)).toMatchObject({ code: 0, stdout: expect.stringMatching(/HTTP 200 ACK/) });
     const transactionId = /transaction_id (\S+):/.exec(sub.stdout)![1];
 
     const request = await until(async () => {
@@ -113,7 +116,7 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
     expect(attempts.filter((a) => a.status_code === 401)).toEqual([]);
 
     const unsub = await admin('dci', 'unsubscribe', '--as', 'fr', '--to', `${h.baseUrl}/dci/dr/registry`, '--peer-id', ids.dr, '--code', code);
-    expect(unsub).toMatchObject({ code: 0, stdout: expect.stringMatching(/HTTP 200 ACK/) });
+    expect(withStderrOnFailure(unsub)).toMatchObject({ code: 0, stdout: expect.stringMatching(/HTTP 200 ACK/) });
     const [onUnsubscribe] = await until(async () => {
       const rows = await received('on-unsubscribe');
       return rows.length ? rows : undefined;
