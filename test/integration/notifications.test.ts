@@ -102,10 +102,17 @@ describe('notifications: email and SMS delivery', () => {
 
     // A template removed after the pass was requested fails the delivery row with the reason.
     await h.deps.db('pass_delivery_templates').where({ organisation_id: org.id, title: 'welcome' }).delete();
-    const again = await gql(h.baseUrl, token, INDIVIDUAL, { i: { title, passDetails: [pass(5, { deliveryMethod: 'Email', deliveryAddress: `z@${org.id}.test`, deliveryTemplate: 'email-default' })] } });
-    expect(again.body.data.distributeIndividualPass.successList).toHaveLength(1);
-    await h.deps.db('notification_outbox').where({ organisation_id: org.id, status: 'pending' }).update({ template: 'welcome' });
-    await eventually(async () => (await h.deps.db('notification_outbox').where({ organisation_id: org.id, status: 'failed' }).first()) ?? undefined);
+    // The row must be switched before the delivery claims it (then it reads the template); a
+    // delivery quicker than the test leaves nothing to switch, and the next pass is tried.
+    let switched: string | undefined;
+    for (let n = 5; n < 10 && !switched; n++) {
+      const again = await gql(h.baseUrl, token, INDIVIDUAL, { i: { title, passDetails: [pass(n, { deliveryMethod: 'Email', deliveryAddress: `z${n}@${org.id}.test`, deliveryTemplate: 'email-default' })] } });
+      expect(again.body.data.distributeIndividualPass.successList).toHaveLength(1);
+      const [row] = await h.deps.db('notification_outbox').where({ organisation_id: org.id, status: 'pending' }).whereNull('lease_owner').update({ template: 'welcome' }).returning('id');
+      switched = row?.id;
+    }
+    expect(switched).toBeDefined();
+    await eventually(async () => (await h.deps.db('notification_outbox').where({ id: switched, status: 'failed' }).first()) ?? undefined);
   });
 
   it('sends SMS through the provider in Twilio Messages API shape, with an idempotency key', async () => {
