@@ -55,6 +55,9 @@ describe('bad input, tried systematically', () => {
       const columns = Object.keys(await h.deps.db(table).columnInfo());
       const owner = Object.keys(owners).find((c) => columns.includes(c));
       if (owner) scopes[table] = (q) => q.where(owner, owners[owner]);
+      // Registry records have no owner and other files load them meanwhile: count only what these
+      // bad bodies could have written (a non-object record, or an empty one).
+      else if (table === 'registry_records') scopes[table] = (q) => q.whereRaw(`jsonb_typeof(record) <> 'object' OR record = '{}'::jsonb`);
       else if (columns.includes('request_id') && table === 'distribution_rows')
         scopes[table] = (q) => q.whereIn('request_id', h.deps.db('distribution_requests').select('id').where({ organisation_id: t.org.id }));
     }
