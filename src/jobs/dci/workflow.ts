@@ -23,16 +23,11 @@ import { deliverCallbackWithRetries } from '../callbacks/workflow';
  * are built by activities from PostgreSQL and sent through the callback delivery mechanism
  * (signed at each attempt, retried, logged, SSRF-guarded).
  */
-const acts = proxyActivities<DciActivities>({
-  startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
-});
+const ACTIVITY_OPTIONS = { startToCloseTimeout: '10 minutes', retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' } } as const;
+const acts = proxyActivities<DciActivities>(ACTIVITY_OPTIONS);
 
-/** The firing's local activity: same retries; a hanging receiver (15 s per notify) keeps the task heartbeating. */
-const local = proxyLocalActivities<DciActivities>({
-  startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
-});
+/** The firing's local activity: the same options; a hanging receiver (15 s per notify) keeps the task heartbeating. */
+const local = proxyLocalActivities<DciActivities>(ACTIVITY_OPTIONS);
 
 export const progressQuery = defineQuery<{ callbacks: number; sent: number }>('progress');
 

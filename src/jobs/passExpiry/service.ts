@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
 
+/** What expiring a pass sets (its binding: the expiry time); one text for both expiring statements. */
+const EXPIRE_SET = `is_expired = true, expired_timestamp = ?, last_modified = now(), modifier = 'system:expiry'`;
+
 /**
  * The single statement that flips `is_expired`: the passes `candidates` selects (a query on
  * `passes` whose bindings come first), locked in ID order so that concurrent callers cannot
  * deadlock, expired at the next binding. Already expired passes are left as they are.
  */
-const EXPIRE_SET = `is_expired = true, expired_timestamp = ?, last_modified = now(), modifier = 'system:expiry'`;
 const expireStatement = (candidates: string) =>
   `WITH locked AS (${candidates} AND NOT is_expired ORDER BY id FOR UPDATE)
    UPDATE passes p SET ${EXPIRE_SET} FROM locked WHERE p.id = locked.id AND NOT p.is_expired`;
