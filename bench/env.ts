@@ -15,6 +15,7 @@ import { createOrganisation } from '../src/services/organisations';
 import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
 import { installTemporalRuntime } from '../src/temporal/runtime';
 import { bundleWorkflows } from '../src/temporal/worker';
+import { stopOnInterrupt } from './interrupt';
 
 export interface BenchEnv {
   deps: Deps;
@@ -58,8 +59,10 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   // What has started so far, stopped in reverse order by close() (also when a later step fails).
   const stops: (() => Promise<unknown>)[] = [async () => fs.rmSync(scratch, { recursive: true, force: true })];
   const close = async () => {
+    forget();
     for (const stop of stops.splice(0).reverse()) await stop().catch((err) => console.error(`bench: stopping: ${(err as Error).message}`));
   };
+  const forget = stopOnInterrupt(close);
   try {
     const temporal = await startLocalTemporal({ log: () => undefined });
     stops.push(() => temporal.stop());

@@ -9,6 +9,7 @@ import registryBench from './registry';
 import notifications from './notifications';
 import walletBench from './wallet';
 import dciSubscriptions from './dciSubscriptions';
+import { stopAllOnInterrupt } from './interrupt';
 
 type Bench = () => Promise<void>;
 
@@ -23,6 +24,7 @@ const BENCHES: Record<string, Bench> = {
 };
 
 async function main(): Promise<void> {
+  stopAllOnInterrupt();
   const names = process.argv.slice(2);
   const unknown = names.filter((n) => !(n in BENCHES));
   if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ') || 'none'}`);

@@ -11,6 +11,7 @@ import { copyRowsIn } from '../src/db/copy';
 import { pageQuery, searchPage } from '../src/services/dci/search';
 import { describePlan, explainNodes } from '../src/db/explain';
 import { freePort } from '../src/dev/freePort';
+import { stopOnInterrupt } from './interrupt';
 
 /**
  * `npm run bench registry`: expression searches over 100,000 (and BENCH_REGISTRY_SCALE_RECORDS) synthetic Farmer Registry records
@@ -136,6 +137,7 @@ export default async function registryBench(): Promise<void> {
       fs.rmSync(dir, { recursive: true, force: true });
     };
   }
+  const forget = stopOnInterrupt(stop);
   const db = createDb(url);
   try {
     await migrateLatest(db);
@@ -158,6 +160,7 @@ export default async function registryBench(): Promise<void> {
       await measure(db, size);
     }
   } finally {
+    forget();
     await db.destroy();
     await stop();
   }

@@ -19,6 +19,7 @@ import { WALLET_PUSH_CHUNK } from '../src/jobs/walletPushes/workflow';
 import { pushWalletChunk, walletPushers } from '../src/wallet/pushes';
 import { WalletPasses } from '../src/wallet/walletPasses';
 import { ApnsTestServer } from '../test/helpers/apnsServer';
+import { stopOnInterrupt } from './interrupt';
 
 const DEVICES = Number(process.env.BENCH_WALLET_DEVICES ?? 10_000);
 const BUILDS = Number(process.env.BENCH_WALLET_BUILDS ?? 200);
@@ -27,6 +28,7 @@ export default async function walletBench(): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-wallet-'));
   fs.chmodSync(scratch, 0o755);
   const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: await freePort(), database: 'bench', persistent: false });
+  const forget = stopOnInterrupt(() => pg.stop());
   const apns = new ApnsTestServer();
   await apns.start();
   const db = createDb(pg.url);
@@ -91,6 +93,7 @@ export default async function walletBench(): Promise<void> {
       `push: ${pushed} APNs pushes to ${DEVICES} registered devices in ${(pushMs / 1000).toFixed(2)} s (${((pushed * 1000) / pushMs).toFixed(0)} pushes/s; ${chunks} chunks of ${WALLET_PUSH_CHUNK}, ${config.wallet.pushConcurrency} concurrent streams); server received ${apns.requests.length}`,
     );
   } finally {
+    forget();
     await db.destroy();
     await apns.close();
     await pg.stop();
