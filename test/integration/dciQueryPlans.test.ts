@@ -39,14 +39,15 @@ describe('DCI registry query plans', () => {
     ['$in (array overlap on its strings column)', { 'farm_info.location.name': { $in: ['Chiang Mai', 'Lampang'] } }, ['registry_records_str_fr_place_name']],
     ['$eq three lists deep (crop_type)', { 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, ['registry_records_str_fr_crop_type']],
     ['$or of $eq on two strings columns', { $or: [{ 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, { 'machineries_details.type': 'Hand tools' }] }, ['registry_records_str_fr_crop_type', 'registry_records_str_fr_machinery_type']],
-    ['$eq on a projected number (containment on the search projection)', { 'family_details.group_size': 3 }, ['registry_records_search_gin']],
-    ['$eq on an attribute outside the projection (containment on the record)', { 'farm_details.farming_activities.crop_production.season': 'winter' }, ['registry_records_record_gin']],
+    ['$eq on a number (containment on the record)', { 'family_details.group_size': 3 }, ['registry_records_record_gin']],
+    ['$eq on a string without a strings column (containment on the record)', { 'farm_details.farming_activities.crop_production.season': 'winter' }, ['registry_records_record_gin']],
     ['$lt on a number attribute', { 'family_details.poverty_score': { $lt: 20 } }, ['registry_records_num_fr_poverty_score']],
     ['$gte on a number attribute', { 'family_details.group_size': { $gte: 4 } }, ['registry_records_num_fr_group_size']],
     [
+      // One index, or both ANDed: on narrow tuples rechecking the other range can cost less than its bitmap.
       'latitude/longitude ranges through the farm list (the seed example)',
       { $and: [{ 'farm_info.location.geo.latitude': { $gte: 9.5, $lte: 9.6 } }, { 'farm_info.location.geo.longitude': { $gte: 100, $lte: 100.05 } }] },
-      ['registry_records_num_fr_latitude', 'registry_records_num_fr_longitude'],
+      ['registry_records_num_fr_latitude|registry_records_num_fr_longitude'],
     ],
     [
       // Either index may lead (or both, ANDed): which one depends on the statistics of the moment.
@@ -73,10 +74,10 @@ describe('DCI registry query plans', () => {
     const { rows } = await db.raw(`SELECT attstorage FROM pg_attribute WHERE attrelid = 'registry_records'::regclass AND attname = 'record'`);
     expect(rows[0].attstorage).toBe('e');
     const { rows: stored } = await db.raw(
-      `SELECT count(*)::int AS records, count(pg_column_toast_chunk_id(record))::int AS out_of_line, count(pg_column_toast_chunk_id(search))::int AS search_out_of_line
+      `SELECT count(*)::int AS records, count(pg_column_toast_chunk_id(record))::int AS out_of_line
          FROM registry_records WHERE registry = 'fr' AND identifier LIKE 'M000912%'`,
     );
-    expect(stored[0]).toEqual({ records: 2000, out_of_line: 2000, search_out_of_line: 0 });
+    expect(stored[0]).toEqual({ records: 2000, out_of_line: 2000 });
   });
 
   it('an unindexed shape (a range on a text date) still runs, filtered without a range index', async () => {

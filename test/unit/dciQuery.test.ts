@@ -25,9 +25,9 @@ describe('DCI query translation', () => {
     expect(q.bindings).toEqual(['Approved', 'central_region']);
   });
 
-  it('reads other attributes by jsonb containment: on the narrow search projection when it holds them, else on the whole record', () => {
+  it('reads equality on attributes without a strings column by jsonb containment on the record (its GIN index)', () => {
     const q = sql(dr, 'expression', expr({ housing_type: 'Social housing', 'personal_details.gender': 'Female', poverty_score: 12 }));
-    expect(q.sql).toBe('((record @> ?::jsonb) AND (str_dr_gender @> ARRAY[?]::text[]) AND (search @> ?::jsonb))');
+    expect(q.sql).toBe('((record @> ?::jsonb) AND (str_dr_gender @> ARRAY[?]::text[]) AND (record @> ?::jsonb))');
     expect(q.bindings).toEqual(['{"housing_type":"Social housing"}', 'Female', '{"poverty_score":12}']);
   });
 
@@ -122,7 +122,9 @@ describe('DCI query translation', () => {
 
   it('sorts on single-valued attributes only, with the record ID as tie-breaker', () => {
     const sort = parseSort(fr, [{ attribute_name: 'poverty_score', sort_order: 'desc' }]);
-    expect(orderBySql(sort)).toEqual({ sql: 'search #> ?::text[] DESC NULLS LAST, id ASC', bindings: [['family_details', 'poverty_score']] });
+    expect(orderBySql(sort)).toEqual({ sql: 'lower(num_fr_poverty_score) DESC NULLS LAST, id ASC', bindings: [] });
+    const byString = parseSort(fr, [{ attribute_name: 'group_type' }]);
+    expect(orderBySql(byString, 'r')).toEqual({ sql: 'r.str_fr_group_type[1] ASC NULLS LAST, r.id ASC', bindings: [] });
     const unprojected = parseSort(fr, [{ attribute_name: 'registration_date' }]);
     expect(orderBySql(unprojected, 'r')).toEqual({ sql: 'r.record #> ?::text[] ASC NULLS LAST, r.id ASC', bindings: [['registration_date']] });
     rejects(() => parseSort(fr, [{ attribute_name: 'farm_type' }]), 'rjct.sort.invalid', /inside a list/);

@@ -15,8 +15,6 @@ export interface Attribute {
   column?: string;
   /** A stored `text[]` column holding the strings `$eq` would match on this string attribute, GIN-indexed (`$eq`/`$ne`/`$in` use it). */
   stringsColumn?: string;
-  /** The attribute is kept in the record's narrow `search` projection (filters and sort keys read it there). */
-  inSearch?: boolean;
 }
 
 export type Catalogue = Map<string, Attribute>;

@@ -306,18 +306,15 @@ function stringsCondition(column: string, op: 'eq' | 'ne' | 'in', value: Scalar 
   return { sql: op === 'eq' ? `(${column} @> ${array})` : `(NOT ${column} @> ${array})`, bindings: values };
 }
 
-/**
- * The jsonb an attribute is read from: the narrow `search` projection when it holds the attribute
- * (same structure along its path, so containment and jsonpath give the same answer), else the record.
- */
-export const jsonbOf = (attr: Attribute, table = '') => `${table ? `${table}.` : ''}${attr.inSearch ? 'search' : 'record'}`;
+/** A column of registry_records, qualified by the table alias when one is given. */
+const qualified = (table: string, name: string) => (table ? `${table}.${name}` : name);
 
 /**
  * Translates a condition tree into a WHERE fragment over registry_records (columns qualified by
  * `table` when given, e.g. `r`). Column names come from the registry definition, never from input.
  */
 export function toSql(cond: Cond, table = ''): SqlFragment {
-  const col = (name: string) => (table ? `${table}.${name}` : name);
+  const col = (name: string) => qualified(table, name);
   switch (cond.kind) {
     case 'and':
     case 'or': {
@@ -336,7 +333,7 @@ export function toSql(cond: Cond, table = ''): SqlFragment {
     case 'cmp': {
       const { attr, op, value } = cond;
       if (attr.stringsColumn && (op === 'eq' || op === 'ne' || op === 'in')) return stringsCondition(col(attr.stringsColumn), op, value);
-      const column = jsonbOf(attr, table);
+      const column = col('record');
       if (op === 'eq') return { sql: `(${column} @> ?::jsonb)`, bindings: [JSON.stringify(nest(attr, value as Scalar))] };
       if (op === 'ne') return { sql: `(NOT ${column} @> ?::jsonb)`, bindings: [JSON.stringify(nest(attr, value as Scalar))] };
       if (op === 'in') {
@@ -349,12 +346,24 @@ export function toSql(cond: Cond, table = ''): SqlFragment {
   }
 }
 
-/** A sort key's value expression (its path as binding). */
-export const sortKeySql = (s: SortKey, table = ''): SqlFragment => ({ sql: `${jsonbOf(s.attr, table)} #> ?::text[]`, bindings: [s.attr.segments] });
+/**
+ * A sort key's value expression. Only single-valued attributes are sorted on, so an attribute's
+ * typed column holds at most one value: the number (`lower` of its multirange, the one point) or
+ * the string (`[1]`). Read there, not from the record, which lies out of line and would be fetched
+ * for every match. Where a record strays from the catalogue (null, another type, a list where one
+ * value belongs) the column holds no value, or the smallest number, and the record sorts with those
+ * lacking the attribute (or by that number), not by jsonb's order of types.
+ */
+export function sortKeySql(s: SortKey, table = ''): SqlFragment {
+  const col = (name: string) => qualified(table, name);
+  if (s.attr.column) return { sql: `lower(${col(s.attr.column)})`, bindings: [] };
+  if (s.attr.stringsColumn) return { sql: `${col(s.attr.stringsColumn)}[1]`, bindings: [] };
+  return { sql: `${col('record')} #> ?::text[]`, bindings: [s.attr.segments] };
+}
 
 /** ORDER BY fragment: the sort keys, then the record ID so pages never overlap. */
 export function orderBySql(sort: SortKey[], table = ''): SqlFragment {
   const keys = sort.map((s) => sortKeySql(s, table));
   const parts = keys.map((k, i) => `${k.sql} ${sort[i].order === 'desc' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}`);
-  return { sql: [...parts, `${table ? `${table}.` : ''}id ASC`].join(', '), bindings: keys.flatMap((k) => k.bindings) };
+  return { sql: [...parts, `${qualified(table, 'id')} ASC`].join(', '), bindings: keys.flatMap((k) => k.bindings) };
 }

@@ -193,31 +193,10 @@ const STRING_COLUMNS: Record<RegistryKey, Record<string, string>> = {
   },
 };
 
-/**
- * Attributes the filters commonly name, kept in the record's stored `search` projection (migration
- * 20261203030001, whose shapes hold the same paths): conditions and sort keys on them read that
- * narrow jsonb instead of the whole record.
- */
-export const SEARCH_PATHS: Record<RegistryKey, string[]> = {
-  dr: ['disability_status', 'disability_level', 'location', 'poverty_score', 'personal_details.gender', 'disability_details.impairment_type'],
-  fr: [
-    'family_details.group_type',
-    'family_details.poverty_score',
-    'family_details.group_size',
-    'farm_details.farm_type',
-    'farm_details.place.name',
-    'farm_details.place.geo.latitude',
-    'farm_details.place.geo.longitude',
-    'farm_details.farming_activities.crop_production.crop_type',
-    'machineries_details.type',
-  ],
-};
-
 function catalogueOf(key: RegistryKey, sample: Record<string, unknown>): Catalogue {
   const catalogue = buildCatalogue(sample);
   for (const [path, column] of Object.entries(NUMBER_COLUMNS[key])) catalogue.get(path)!.column = column;
   for (const [path, column] of Object.entries(STRING_COLUMNS[key])) catalogue.get(path)!.stringsColumn = column;
-  for (const path of SEARCH_PATHS[key]) catalogue.get(path)!.inSearch = true;
   return catalogue;
 }
 
