@@ -8,7 +8,7 @@ import { REGISTRIES } from '../src/domain/dci/registries';
 import { generateRecords } from '../src/services/dci/generate';
 import { lifeEventsLockKey, validateRecord } from '../src/services/dci/records';
 import { copyRowsIn } from '../src/db/copy';
-import { pageQuery, searchPage } from '../src/services/dci/search';
+import { inSearchTransaction, pageQuery, searchPage } from '../src/services/dci/search';
 import { describePlan, explainNodes } from '../src/db/explain';
 import { freePort } from '../src/dev/freePort';
 import { stopOnInterrupt } from './interrupt';
@@ -84,7 +84,8 @@ async function measure(db: Db, records: number): Promise<void> {
     const p = (n: number) => percentile(times, n).toFixed(1).padStart(7);
     const load = os.loadavg()[0].toFixed(1);
     console.log(`  ${q.name.padEnd(66)} ${String(total).padStart(8)} ${p(50)} ${p(95)} ${p(99)}  < ${limit} ms ${percentile(times, 95) < limit ? 'met' : 'NOT MET'}  (load ${load})`);
-    console.log(`      plan: ${describePlan(await explainNodes(db, pageQuery(db, 'fr', parsed, pageSize, pageNumber)))}`);
+    const plan = await inSearchTransaction(db, (trx) => explainNodes(trx, pageQuery(trx, 'fr', parsed, pageSize, pageNumber)));
+    console.log(`      plan: ${describePlan(plan)}`);
   }
 }
 
