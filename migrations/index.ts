@@ -25,6 +25,7 @@ import * as storedFileParts from './20261203020001_stored_file_parts';
 import * as dciSearchColumn from './20261203030001_dci_search_column';
 import * as dciStringColumns from './20261203040001_dci_string_columns';
 import * as dciDropSearchProjection from './20261203050001_dci_drop_search_projection';
+import * as dciNumberBounds from './20261203060001_dci_number_bounds';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -57,6 +58,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261203030001_dci_search_column': dciSearchColumn,
   '20261203040001_dci_string_columns': dciStringColumns,
   '20261203050001_dci_drop_search_projection': dciDropSearchProjection,
+  '20261203060001_dci_number_bounds': dciNumberBounds,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

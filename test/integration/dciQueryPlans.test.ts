@@ -3,6 +3,7 @@ import { describePlan, explainNodes } from '../../src/db/explain';
 import { createDb, Db } from '../../src/db/knex';
 import { parseSearchCriteria } from '../../src/domain/dci/query';
 import { REGISTRIES } from '../../src/domain/dci/registries';
+import { isSingleValued } from '../../src/domain/dci/catalogue';
 import { generateRecords } from '../../src/services/dci/generate';
 import { upsertRecords } from '../../src/services/dci/records';
 import { pageQuery } from '../../src/services/dci/search';
@@ -41,8 +42,13 @@ describe('DCI registry query plans', () => {
     ['$or of $eq on two strings columns', { $or: [{ 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, { 'machineries_details.type': 'Hand tools' }] }, ['registry_records_str_fr_crop_type', 'registry_records_str_fr_machinery_type']],
     ['$eq on a number (containment on the record)', { 'family_details.group_size': 3 }, ['registry_records_record_gin']],
     ['$eq on a string without a strings column (containment on the record)', { 'farm_details.farming_activities.crop_production.season': 'winter' }, ['registry_records_record_gin']],
-    ['$lt on a number attribute', { 'family_details.poverty_score': { $lt: 20 } }, ['registry_records_num_fr_poverty_score']],
-    ['$gte on a number attribute', { 'family_details.group_size': { $gte: 4 } }, ['registry_records_num_fr_group_size']],
+    ['$lt on a single-valued number (btree on its smallest)', { 'family_details.poverty_score': { $lt: 20 } }, ['registry_records_num_fr_poverty_score_lower']],
+    ['$gte on a single-valued number (btree on its largest)', { 'family_details.group_size': { $gte: 4 } }, ['registry_records_num_fr_group_size_upper']],
+    [
+      '$or of ranges on both ends of one number',
+      { $or: [{ 'family_details.poverty_score': { $lt: 5 } }, { 'family_details.poverty_score': { $gt: 95 } }] },
+      ['registry_records_num_fr_poverty_score_lower', 'registry_records_num_fr_poverty_score_upper'],
+    ],
     [
       // One index, or both ANDed: on narrow tuples rechecking the other range can cost less than its bitmap.
       'latitude/longitude ranges through the farm list (the seed example)',
@@ -53,7 +59,7 @@ describe('DCI registry query plans', () => {
       // Either index may lead (or both, ANDed): which one depends on the statistics of the moment.
       '$and of $eq and a range (one of its indexes at least)',
       { $and: [{ farm_type: { $eq: 'Cooperative farms' } }, { 'family_details.poverty_score': { $lt: 20 } }] },
-      ['registry_records_str_fr_farm_type|registry_records_num_fr_poverty_score'],
+      ['registry_records_str_fr_farm_type|registry_records_num_fr_poverty_score_lower'],
     ],
   ])('%s uses its index', async (_name, query, indexes) => {
     const nodes = await plan({ query_type: 'expression', query: expr(query) });
@@ -63,6 +69,21 @@ describe('DCI registry query plans', () => {
       expect({ plan: describePlan(nodes), used: ok }).toEqual({ plan: describePlan(nodes), used: true });
     }
     expect(nodes.map((n) => n.type)).not.toContain('Seq Scan');
+  });
+
+  it('has the btrees on both bounds of every single-valued number column, and a GiST index on the others', async () => {
+    const { rows } = await db.raw(`SELECT indexname FROM pg_indexes WHERE tablename = 'registry_records'`);
+    const names = new Set(rows.map((r: { indexname: string }) => r.indexname));
+    const checked = [];
+    for (const registry of Object.values(REGISTRIES)) {
+      for (const attr of registry.catalogue.values()) {
+        if (!attr.column) continue;
+        const expected = isSingleValued(attr) ? [`registry_records_${attr.column}_lower`, `registry_records_${attr.column}_upper`] : [`registry_records_${attr.column}`];
+        checked.push(...expected.filter((name) => names.has(name)));
+        expect(expected.filter((name) => !names.has(name))).toEqual([]);
+      }
+    }
+    expect(checked).toHaveLength(8); // FR poverty score, group size (two each), latitude, longitude; DR poverty score (two)
   });
 
   it('idtype-value uses the unique btree on the identifier', async () => {

@@ -9,9 +9,9 @@ import { createRecord, upsertRecords } from '../../src/services/dci/records';
 
 const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
 
-/** The same condition with string equality read from the whole record (jsonb containment), not from the strings columns. */
+/** The same condition read from the whole record (jsonb containment, jsonpath), not from the typed columns. */
 function onRecord(cond: Cond): Cond {
-  const plain = (attr: Attribute): Attribute => ({ ...attr, stringsColumn: undefined });
+  const plain = (attr: Attribute): Attribute => ({ ...attr, column: undefined, stringsColumn: undefined });
   switch (cond.kind) {
     case 'and':
     case 'or':
@@ -54,6 +54,7 @@ describe('DCI typed columns', () => {
     await odd(6, { family_details: { poverty_score: 99.5, group_size: 1, group_type: 'family', extra: { a: 1 } } });
     await odd(7, { family_details: [{ group_type: 'family' }], farm_details: [{ place: [{ name: 'Lampang' }], farm_type: [['Cooperative farms']] }], machineries_details: { type: 'Hand tools' } });
     await odd(9, { family_details: { group_type: 'family', group_size: 2 } }); // follows the catalogue, lacks poverty_score
+    await odd(10, { family_details: { poverty_score: [3, 97], group_size: 2 } }); // a list where one number belongs (validation lets it through)
     await odd(8, { family_details: { group_type: ['household'] }, farm_details: [{ farming_activities: { crop_production: [{ crop_type: 'Rice' }] } }, { farming_activities: [{ crop_production: [{ crop_type: ['Rice'] }, { crop_type: 'Maize' }] }] }] });
     const drIdentifier = (n: number | string) => ({ personal_details: { identifier: `${PREFIX}dr${n}` } });
     const dr = generateRecords('dr', 200, 914, 0).map((r, i) => ({ ...r, personal_details: { ...(r as { personal_details: object }).personal_details, ...drIdentifier(i).personal_details } }));
@@ -85,13 +86,26 @@ describe('DCI typed columns', () => {
     ['crop_type three lists deep', { 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }],
     ['$or with $ne (the bench shape)', { $or: [{ 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, { 'machineries_details.type': 'Hand tools' }], 'family_details.group_type': { $ne: 'household' } }],
     ['group_type $eq', { 'family_details.group_type': 'family' }],
-    ['unindexed range on a projected path (jsonpath)', { 'farm_details.place.geo.latitude': { $gt: 9.5 }, 'family_details.group_size': { $lte: 2 } }],
+    ['ranges on a number in a list and on a single-valued one', { 'farm_details.place.geo.latitude': { $gt: 9.5 }, 'family_details.group_size': { $lte: 2 } }],
+    ['$lt / $gte on a single-valued number', { 'family_details.poverty_score': { $lt: 5 }, 'family_details.group_size': { $gte: 3 } }],
+    ['$or of both ends of a single-valued number', { $or: [{ 'family_details.poverty_score': { $lte: 4 } }, { 'family_details.poverty_score': { $gt: 96 } }] }],
+    ['two bounds on one single-valued number', { 'family_details.poverty_score': { $gte: 40, $lte: 45 } }],
     ['a projected and an unprojected attribute', { farm_type: 'Family commercial farms', 'farm_details.farming_activities.crop_production.season': 'winter' }],
   ])('%s: the same matches as on the record', async (_name, query) => {
     const parsed = parseSearchCriteria(REGISTRIES.fr, { query_type: 'expression', query: expr(query) });
     const viaSearch = await ids('fr', parsed, false);
     expect(viaSearch).toEqual(await ids('fr', parsed, true));
     expect(viaSearch.length).toBeGreaterThan(0);
+  });
+
+  it('a predicate "not" over a number range counts records without that number as not in range', async () => {
+    const parsed = parseSearchCriteria(REGISTRIES.fr, {
+      query_type: 'predicate',
+      query: [{ expression1: { attribute_name: 'family_details.group_type', operator: 'eq', attribute_value: 'family' }, condition: 'not', expression2: { attribute_name: 'family_details.poverty_score', operator: 'lt', attribute_value: 50 } }],
+    });
+    const viaColumns = await ids('fr', parsed, false);
+    expect(viaColumns).toEqual(await ids('fr', parsed, true));
+    expect(viaColumns).toEqual(expect.arrayContaining([`${PREFIX}odd9`])); // no poverty_score at all
   });
 
   it('strings columns match exactly what containment on the record matches, for every value of every such attribute', async () => {

@@ -46,7 +46,8 @@ describe('DCI query translation', () => {
       'farm_details.farming_activities.crop_production.end_use': 'Seed',
       'family_details.group_type': { $ne: 'household' },
     }));
-    const ranges = `((num_fr_group_size && numrange(?::numeric, NULL, '()')) AND (num_fr_group_size && numrange(NULL, ?::numeric, '()'))) OR (num_fr_poverty_score && numrange(NULL, ?::numeric, '(]'))`;
+    // Single-valued numbers: the largest above, the smallest below the value (btrees on both bounds).
+    const ranges = `((upper(num_fr_group_size) > ?::numeric) AND (lower(num_fr_group_size) < ?::numeric)) OR (lower(num_fr_poverty_score) <= ?::numeric)`;
     expect(q.sql).toBe(`((${ranges}) AND (str_fr_farm_type && ARRAY[?, ?]::text[]) AND (record @> ?::jsonb) AND (NOT str_fr_group_type @> ARRAY[?]::text[]))`);
     expect(q.bindings.slice(3)).toEqual([
       'Cooperative farms',
@@ -86,7 +87,7 @@ describe('DCI query translation', () => {
       { seq_num: 2, expression1: { attribute_name: 'poverty_score', operator: 'ge', attribute_value: 50 }, condition: 'not', expression2: { attribute_name: 'disability_level', operator: 'in', attribute_value: ['Mild'] } },
       { seq_num: 1, expression1: { attribute_name: 'disability_status', operator: 'eq', attribute_value: 'Approved' } },
     ]);
-    expect(q.sql).toBe(`((str_dr_disability_status @> ARRAY[?]::text[]) AND ((num_dr_poverty_score && numrange(?::numeric, NULL, '[)')) AND NOT (str_dr_disability_level && ARRAY[?]::text[])))`);
+    expect(q.sql).toBe(`((str_dr_disability_status @> ARRAY[?]::text[]) AND ((upper(num_dr_poverty_score) >= ?::numeric) AND NOT coalesce((str_dr_disability_level && ARRAY[?]::text[]), false)))`);
   });
 
   it('keeps ranges on text attributes (dates) and unindexed numbers as bound jsonpath filters; qualifies columns like the record', () => {
@@ -96,7 +97,7 @@ describe('DCI query translation', () => {
     const count = sql(fr, 'expression', expr({ 'machineries_details.count': { $gte: 2 } }));
     expect(count.bindings).toEqual(['$."machineries_details"."count" ? (@ >= $v)', '{"v":2}']);
     const aliased = toSql(parseQuery(fr, 'expression', expr({ poverty_score: { $lte: 3 }, 'machineries_details.count': { $gte: 2 }, farm_type: 'Cooperative farms' })), 'r');
-    expect(aliased.sql).toBe(`((r.num_fr_poverty_score && numrange(NULL, ?::numeric, '(]')) AND jsonb_path_exists(r.record, ?::jsonpath, ?::jsonb) AND (r.str_fr_farm_type @> ARRAY[?]::text[]))`);
+    expect(aliased.sql).toBe(`((lower(r.num_fr_poverty_score) <= ?::numeric) AND jsonb_path_exists(r.record, ?::jsonpath, ?::jsonb) AND (r.str_fr_farm_type @> ARRAY[?]::text[]))`);
   });
 
   it.each([
