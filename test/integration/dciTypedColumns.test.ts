@@ -90,7 +90,7 @@ describe('DCI typed columns', () => {
     ['$lt / $gte on a single-valued number', { 'family_details.poverty_score': { $lt: 5 }, 'family_details.group_size': { $gte: 3 } }],
     ['$or of both ends of a single-valued number', { $or: [{ 'family_details.poverty_score': { $lte: 4 } }, { 'family_details.poverty_score': { $gt: 96 } }] }],
     ['two bounds on one single-valued number', { 'family_details.poverty_score': { $gte: 40, $lte: 45 } }],
-    ['a projected and an unprojected attribute', { farm_type: 'Family commercial farms', 'farm_details.farming_activities.crop_production.season': 'winter' }],
+    ['an attribute with a strings column and one without', { farm_type: 'Family commercial farms', 'farm_details.farming_activities.crop_production.season': 'winter' }],
   ])('%s: the same matches as on the record', async (_name, query) => {
     const parsed = parseSearchCriteria(REGISTRIES.fr, { query_type: 'expression', query: expr(query) });
     const viaSearch = await ids('fr', parsed, false);

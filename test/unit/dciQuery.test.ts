@@ -126,8 +126,8 @@ describe('DCI query translation', () => {
     expect(orderBySql(sort)).toEqual({ sql: 'lower(num_fr_poverty_score) DESC NULLS LAST, id ASC', bindings: [] });
     const byString = parseSort(fr, [{ attribute_name: 'group_type' }]);
     expect(orderBySql(byString, 'r')).toEqual({ sql: 'r.str_fr_group_type[1] ASC NULLS LAST, r.id ASC', bindings: [] });
-    const unprojected = parseSort(fr, [{ attribute_name: 'registration_date' }]);
-    expect(orderBySql(unprojected, 'r')).toEqual({ sql: 'r.record #> ?::text[] ASC NULLS LAST, r.id ASC', bindings: [['registration_date']] });
+    const noColumn = parseSort(fr, [{ attribute_name: 'registration_date' }]);
+    expect(orderBySql(noColumn, 'r')).toEqual({ sql: 'r.record #> ?::text[] ASC NULLS LAST, r.id ASC', bindings: [['registration_date']] });
     rejects(() => parseSort(fr, [{ attribute_name: 'farm_type' }]), 'rjct.sort.invalid', /inside a list/);
     rejects(() => parseSort(fr, [{ attribute_name: 'nope' }]), 'rjct.sort.invalid', /unknown attribute/);
     rejects(() => parseSort(fr, [{ attribute_name: 'poverty_score', sort_order: 'up' }]), 'rjct.sort.invalid', /asc or desc/);
