@@ -15,7 +15,7 @@ import { createOrganisation } from '../src/services/organisations';
 import { createPassDesign, defaultPresentation } from '../src/services/passDesigns';
 import { installTemporalRuntime } from '../src/temporal/runtime';
 import { bundleWorkflows } from '../src/temporal/worker';
-import { stopOnInterrupt } from './interrupt';
+import { stopInReverse, stopOnInterrupt } from './interrupt';
 
 export interface BenchEnv {
   deps: Deps;
@@ -60,7 +60,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const stops: (() => Promise<unknown>)[] = [async () => fs.rmSync(scratch, { recursive: true, force: true })];
   const close = async () => {
     forget();
-    for (const stop of stops.splice(0).reverse()) await stop().catch((err) => console.error(`bench: stopping: ${(err as Error).message}`));
+    await stopInReverse(stops.splice(0));
   };
   const forget = stopOnInterrupt(close);
   try {

@@ -13,11 +13,16 @@ export function stopOnInterrupt(stop: () => Promise<unknown>): () => void {
   return () => stops.delete(stop);
 }
 
+/** Runs stops in reverse order of starting, each failure logged, none stopping the rest. */
+export async function stopInReverse(stops: (() => Promise<unknown>)[]): Promise<void> {
+  for (const stop of [...stops].reverse()) await stop().catch((err) => console.error(`bench: stopping: ${(err as Error).message}`));
+}
+
 /** Installed once by the bench entry point; a second signal exits at once. */
 export function stopAllOnInterrupt(): void {
   void shutdownSignal().then(async (signal) => {
     console.error(`\nbench: ${signal}: stopping what the benchmark started`);
-    for (const stop of [...stops].reverse()) await stop().catch((err) => console.error(`bench: stopping: ${(err as Error).message}`));
+    await stopInReverse([...stops]);
     process.exit(130);
   });
 }

@@ -28,7 +28,11 @@ export default async function walletBench(): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'steward-bench-wallet-'));
   fs.chmodSync(scratch, 0o755);
   const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: await freePort(), database: 'bench', persistent: false });
-  const forget = stopOnInterrupt(() => pg.stop());
+  const stopPostgres = async () => {
+    await pg.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  };
+  const forget = stopOnInterrupt(stopPostgres);
   const apns = new ApnsTestServer();
   await apns.start();
   const db = createDb(pg.url);
@@ -96,7 +100,6 @@ export default async function walletBench(): Promise<void> {
     forget();
     await db.destroy();
     await apns.close();
-    await pg.stop();
-    fs.rmSync(scratch, { recursive: true, force: true });
+    await stopPostgres();
   }
 }

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
  * saved; a stored column is read, not computed. NUMBER_COLUMNS in src/domain/dci/registries.ts
  * maps the same paths to these columns for the query translator.
  */
-const COLUMNS = [
+export const COLUMNS = [
   { column: 'num_fr_poverty_score', path: '$."family_details"."poverty_score"' },
   { column: 'num_fr_group_size', path: '$."family_details"."group_size"' },
   { column: 'num_fr_latitude', path: '$."farm_details"."place"."geo"."latitude"' },

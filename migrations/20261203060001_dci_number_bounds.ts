@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { COLUMNS } from './20261202070003_dci_number_columns';
 
 /**
  * DCI number columns, again (migration 20261202070003 made them):
@@ -12,22 +13,17 @@ import type { Knex } from 'knex';
  *   `col && numrange(...)`. A test (dciQueryPlans) checks each column has the indexes its filters need.
  * The columns are dropped and added back in one ALTER TABLE: one rewrite of the table.
  */
-const COLUMNS = [
-  { column: 'num_fr_poverty_score', path: '$."family_details"."poverty_score"', singleValued: true },
-  { column: 'num_fr_group_size', path: '$."family_details"."group_size"', singleValued: true },
-  { column: 'num_fr_latitude', path: '$."farm_details"."place"."geo"."latitude"', singleValued: false },
-  { column: 'num_fr_longitude', path: '$."farm_details"."place"."geo"."longitude"', singleValued: false },
-  { column: 'num_dr_poverty_score', path: '$."poverty_score"', singleValued: true },
-];
+const IN_LISTS = new Set(['num_fr_latitude', 'num_fr_longitude']);
 
-async function rebuild(knex: Knex, leafLists: boolean, btrees: boolean): Promise<void> {
+/** `bounds`: this migration's columns (leaf lists unwrapped, btrees on single-valued bounds); otherwise 20261202070003's. */
+async function rebuild(knex: Knex, bounds: boolean): Promise<void> {
   const changes = COLUMNS.flatMap(({ column, path }) => [
     `DROP COLUMN ${column}`,
-    `ADD COLUMN ${column} nummultirange GENERATED ALWAYS AS (dci_numbers(record, '${path}${leafLists ? '[*]' : ''}'::jsonpath)) STORED`,
+    `ADD COLUMN ${column} nummultirange GENERATED ALWAYS AS (dci_numbers(record, '${path}${bounds ? '[*]' : ''}'::jsonpath)) STORED`,
   ]);
   await knex.raw(`ALTER TABLE registry_records ${changes.join(', ')}`);
-  for (const { column, singleValued } of COLUMNS) {
-    if (btrees && singleValued) {
+  for (const { column } of COLUMNS) {
+    if (bounds && !IN_LISTS.has(column)) {
       for (const bound of ['lower', 'upper']) await knex.raw(`CREATE INDEX registry_records_${column}_${bound} ON registry_records (${bound}(${column}))`);
     } else {
       await knex.raw(`CREATE INDEX registry_records_${column} ON registry_records USING gist (${column})`);
@@ -35,5 +31,5 @@ async function rebuild(knex: Knex, leafLists: boolean, btrees: boolean): Promise
   }
 }
 
-export const up = (knex: Knex) => rebuild(knex, true, true);
-export const down = (knex: Knex) => rebuild(knex, false, false);
+export const up = (knex: Knex) => rebuild(knex, true);
+export const down = (knex: Knex) => rebuild(knex, false);

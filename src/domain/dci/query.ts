@@ -268,12 +268,13 @@ function nestUnder(segments: string[], leaf: unknown): unknown {
   return segments.reduceRight<unknown>((acc, s) => ({ [s]: acc }), leaf);
 }
 
-const JSONPATH_OPS: Partial<Record<Op, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
+/** Comparison operators, spelled the same in jsonpath filters and in SQL. */
+const COMPARISON_OPS: Partial<Record<Op, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
 /** A jsonpath over the attribute; lax mode walks into arrays on the way. Segments come from the catalogue, never from input. */
 function jsonPath(attr: Attribute, op: Op): string {
   const steps = attr.segments.map((s) => `."${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('');
-  return `$${steps} ? (@ ${JSONPATH_OPS[op]} $v)`;
+  return `$${steps} ? (@ ${COMPARISON_OPS[op]} $v)`;
 }
 
 /** numrange bounds of `attribute <op> value` ranges: the value as the lower or upper end. */
@@ -297,7 +298,7 @@ const RANGE_OF: Partial<Record<Op, { lower: boolean; bounds: string }>> = {
  */
 function numberRange(attr: Attribute, column: string, op: Op, value: number): SqlFragment {
   const { lower, bounds } = RANGE_OF[op]!;
-  if (isSingleValued(attr)) return { sql: `(${lower ? 'upper' : 'lower'}(${column}) ${JSONPATH_OPS[op]} ?::numeric)`, bindings: [value] };
+  if (isSingleValued(attr)) return { sql: `(${lower ? 'upper' : 'lower'}(${column}) ${COMPARISON_OPS[op]} ?::numeric)`, bindings: [value] };
   const range = lower ? `numrange(?::numeric, NULL, '${bounds}')` : `numrange(NULL, ?::numeric, '${bounds}')`;
   return { sql: `(${column} && ${range})`, bindings: [value] };
 }
