@@ -87,11 +87,28 @@ export function cpuSnapshot(groups: CpuGroups): CpuSnapshot {
   };
 }
 
-/** "worker(s) 9.1 s, PostgreSQL 6.0 s, ...: 1.62 of 2 cores busy over 10.2 s (whole machine 1.70)". */
-export function describeCpu(from: CpuSnapshot, to: CpuSnapshot, cores: number): string {
+export interface CpuUse {
+  /** Seconds between the two snapshots. */
+  wall: number;
+  /** Cores the bench's services kept busy on average (their CPU seconds / wall). */
+  busy: number;
+  /** "worker(s) 9.1 s, PostgreSQL 6.0 s, ...: 1.62 of 2 cores busy over 10.2 s (whole machine 1.70)". */
+  text: string;
+}
+
+export function cpuUse(from: CpuSnapshot, to: CpuSnapshot, cores: number): CpuUse {
   const wall = (to.at - from.at) / 1000;
   const used = Object.keys(to.seconds).map((name) => [name, to.seconds[name] - (from.seconds[name] ?? 0)] as const);
-  const total = used.reduce((s, [, v]) => s + v, 0);
+  const busy = used.reduce((s, [, v]) => s + v, 0) / wall;
   const machine = (to.machine - from.machine) / wall;
-  return `${used.map(([name, v]) => `${name} ${v.toFixed(1)} s`).join(', ')}: ${(total / wall).toFixed(2)} of ${cores} cores busy over ${wall.toFixed(1)} s (whole machine ${machine.toFixed(2)})`;
+  return { wall, busy, text: `${used.map(([name, v]) => `${name} ${v.toFixed(1)} s`).join(', ')}: ${busy.toFixed(2)} of ${cores} cores busy over ${wall.toFixed(1)} s (whole machine ${machine.toFixed(2)})` };
 }
+
+export const describeCpu = (from: CpuSnapshot, to: CpuSnapshot, cores: number): string => cpuUse(from, to, cores).text;
+
+/**
+ * The most any number of worker processes can speed up a phase that kept `busy` of `cores` busy:
+ * the same CPU work spread over every core. A machine whose cores one worker and PostgreSQL
+ * already fill cannot show a second worker's gain, however well the work is shared.
+ */
+export const speedupBound = (busy: number, cores: number): number => cores / busy;

@@ -28,6 +28,8 @@ export interface BenchEnv {
   ports: { postgres: number; temporal: number };
   /** Starts one more worker process on the same task queue. */
   addWorker(): Promise<WorkerProcess>;
+  /** Stops the last worker process started (SIGTERM: it finishes or hands back what it holds). */
+  removeWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,9 @@ export async function startBenchEnv(): Promise<BenchEnv> {
       workers.push(worker);
       return worker;
     };
+    const removeWorker = async () => {
+      await workers.pop()?.kill('SIGTERM');
+    };
     await addWorker();
     return {
       deps,
@@ -104,6 +109,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
       workers,
       ports: { postgres: postgresPort, temporal: Number(temporal.address.split(':').pop()) },
       addWorker,
+      removeWorker,
       close,
     };
   } catch (err) {
