@@ -142,9 +142,12 @@ describe('workflows with stub activities (time-skipping)', () => {
     const log: string[] = [];
     const rec = recorder(log);
     let firings = 0;
+    // Half a day past the next midnight: exactly one firing at any time of day (now + 1.5 days
+    // held a second midnight whenever the test ran after noon UTC).
+    const endMs = Math.floor((await t.env.currentTimeMs()) / DAY) * DAY + 1.5 * DAY;
     const result = await t.withWorker(
       {
-        dciSubscriptionSchedule: async () => ({ registry: 'dr', status: 'subscribe', frequency: '0 0 * * *', startMs: 0, endMs: (await t.env.currentTimeMs()) + 1.5 * DAY }),
+        dciSubscriptionSchedule: async () => ({ registry: 'dr', status: 'subscribe', frequency: '0 0 * * *', startMs: 0, endMs }),
         dciFireAndNotify: rec('fire', async () => (firings++ === 0 ? { ended: false, notifies: [{ id: 'n0', attempt: { status: 200 } }, { id: 'n1', attempt: null }] } : { ended: false, notifies: [] })),
         deliverCallback: rec('deliverCallback', async () => ({ status: 200 })),
         dciEndSubscription: rec('end', async () => null),
