@@ -48,7 +48,8 @@ const tree = z.object({
     /**
      * Workflows a worker keeps in memory between their tasks; unset, the SDK's default, which
      * follows the heap cap (23 at the worker's 192 MB). More saves replays (1,000 DCI subscriptions
-     * firing together) but needs heap: 2,000 at 192 MB ran the workflow thread out of memory.
+     * firing together) but needs heap: 1,200 fit in 192 MB, 2,000 run the workflow thread out of
+     * memory (README). Not raised by default: a cache the heap cannot hold ends the worker.
      */
     maxCachedWorkflows: env('TEMPORAL_MAX_CACHED_WORKFLOWS', z.coerce.number().int().min(0).optional()),
   }),
