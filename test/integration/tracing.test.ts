@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProxyTracerProvider, trace } from '@opentelemetry/api';
 import { ConfigError, loadConfig } from '../../src/config';
+import { TRACE_HEADER } from '../../src/telemetry/workflowInterceptors';
 import { createTestOrg, eventually, Harness, startHarness, tokenFor } from '../helpers/harness';
 
 const BATCH_MUTATION = `mutation DistributePassBatch($input: DistributionRequest) { distributePassBatch(input: $input) { message } }`;
@@ -86,7 +87,7 @@ describe('tracing off (the default)', () => {
     const handle = await distributeOne(h);
     const history = await handle.fetchHistory();
     const started = history.events![0].workflowExecutionStartedEventAttributes!;
-    expect(Object.keys(started.header?.fields ?? {})).not.toContain('_tracer-data');
+    expect(Object.keys(started.header?.fields ?? {})).not.toContain(TRACE_HEADER);
   });
 });
 
