@@ -8,20 +8,23 @@ import { REGISTRIES } from '../src/domain/dci/registries';
 import { generateRecords } from '../src/services/dci/generate';
 import { lifeEventsLockKey, validateRecord } from '../src/services/dci/records';
 import { copyRowsIn } from '../src/db/copy';
-import { inSearchTransaction, pageQuery, searchPage } from '../src/services/dci/search';
+import { countMatches, inSearchTransaction, pageQuery, searchPage } from '../src/services/dci/search';
 import { describePlan, explainNodes } from '../src/db/explain';
 import { freePort } from '../src/dev/freePort';
 import { stopOnInterrupt } from './interrupt';
 
 /**
  * `npm run bench registry`: expression searches over 100,000 (and BENCH_REGISTRY_SCALE_RECORDS) synthetic Farmer Registry records
- * (count + one sorted page, as a sync search runs them), p50/p95 per query. Runs on a fresh
+ * (count + one sorted page, as a sync search runs them), p50/p95/p99 per query, and the same
+ * filter's bare `count(*)` (what an exact total_count alone costs). Runs on a fresh
  * embedded PostgreSQL (or BENCH_DATABASE_URL, which then gets the records).
  */
 const RECORDS = Number(process.env.BENCH_REGISTRY_RECORDS ?? 100_000);
 /** Then grow the same registry to this many records and measure again (0: no second size). */
 const SCALE_RECORDS = Number(process.env.BENCH_REGISTRY_SCALE_RECORDS ?? 0);
 const RUNS = 60;
+/** Runs of each shape's bare count. */
+const COUNT_RUNS = 20;
 /**
  * The bench cluster's shared_buffers: PostgreSQL's 128 MB default holds neither a 1,000,000-record
  * heap (about 800 MB) nor its indexes, so every search would read through the OS page cache; a
@@ -61,6 +64,17 @@ export const QUERIES: { name: string; criteria: Record<string, unknown> }[] = [
   },
 ];
 
+/** `fn`'s times in ms over `runs` calls after 3 warm-ups, sorted. */
+async function timed(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs + 3; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    if (i >= 3) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times.sort((a, b) => a - b);
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 /** Each query shape RUNS times (after 3 warm-ups): p50/p95/p99 against the goal, and the plan's node types. */
@@ -71,14 +85,10 @@ async function measure(db: Db, records: number): Promise<void> {
     const parsed = parseSearchCriteria(REGISTRIES.fr, q.criteria);
     const pageSize = parsed.pagination?.pageSize ?? 100;
     const pageNumber = parsed.pagination?.pageNumber ?? 1;
-    const times: number[] = [];
     let total = 0;
-    for (let i = 0; i < RUNS + 3; i++) {
-      const t0 = process.hrtime.bigint();
+    const times = await timed(RUNS, async () => {
       total = (await searchPage(db, 'fr', parsed, pageSize, pageNumber)).total;
-      if (i >= 3) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    times.sort((a, b) => a - b);
+    });
     const idLookup = q.criteria.query_type === 'idtype-value';
     const limit = idLookup ? 5 : goal;
     const p = (n: number) => percentile(times, n).toFixed(1).padStart(7);
@@ -86,6 +96,10 @@ async function measure(db: Db, records: number): Promise<void> {
     console.log(`  ${q.name.padEnd(66)} ${String(total).padStart(8)} ${p(50)} ${p(95)} ${p(99)}  < ${limit} ms ${percentile(times, 95) < limit ? 'met' : 'NOT MET'}  (load ${load})`);
     const plan = await inSearchTransaction(db, (trx) => explainNodes(trx, pageQuery(trx, 'fr', parsed, pageSize, pageNumber)));
     console.log(`      plan: ${describePlan(plan)}`);
+    if (idLookup) continue;
+    // The floor of an exact total_count: PostgreSQL counting the same matches and returning nothing else.
+    const counts = await timed(COUNT_RUNS, () => inSearchTransaction(db, (trx) => countMatches(trx, 'fr', parsed)));
+    console.log(`      count alone (the floor of an exact total_count): p50 ${percentile(counts, 50).toFixed(1)} ms, p95 ${percentile(counts, 95).toFixed(1)} ms`);
   }
 }
 

@@ -133,14 +133,17 @@ describe('DCI registries: records, sync search, security', () => {
             ],
           },
           { reference_id: 'by-in', query: expr({ $and: [{ 'farm_details.place.name': { $in: [`village-${tag}`, 'nowhere'] } }, { 'family_details.poverty_score': { $gte: 0 } }] }), pagination: { page_size: 3 } },
+          // Past the last page: no records, the total still counted.
+          { reference_id: 'past-last', query: expr({ 'farm_details.place.name': `village-${tag}` }), pagination: { page_size: 3, page_number: 3 } },
         ]),
       );
-      const [byId, byPredicate, byIn] = res.body.message.search_response;
+      const [byId, byPredicate, byIn, pastLast] = res.body.message.search_response;
       expect(byId.data.reg_records.map((r: any) => r.famer_personal_details.member_identifier.identifier_value)).toEqual([someId]);
       expect(byPredicate.data.reg_records).toHaveLength(2);
       expect(byPredicate.data.reg_records.every((r: any) => r.farm_details[0].farm_type === 'Cooperative farms')).toBe(true);
       expect(byIn.data.reg_records).toHaveLength(3);
       expect(byIn.pagination).toEqual({ page_size: 3, page_number: 1, total_count: 4 });
+      expect(pastLast).toMatchObject({ reference_id: 'past-last', status: 'succ', data: { reg_records: [] }, pagination: { page_size: 3, page_number: 3, total_count: 4 } });
     });
 
     it('rejects bad items with the standard\'s reason codes and still answers the good ones', async () => {

@@ -64,9 +64,15 @@ export function inSearchTransaction<T>(db: Db, fn: (trx: Knex.Transaction) => Pr
 /** A look-up by identifier reads one row through its btree: no memory to raise, no round trips to add. */
 const isIdentifierLookup = (parsed: ParsedSearch) => parsed.where.kind === 'contains' && parsed.where.identifier !== undefined;
 
-function matching(db: Db | Knex.Transaction, registry: RegistryKey, parsed: ParsedSearch) {
+/** How many records match: the least any search with an exact total_count asks of PostgreSQL. */
+export async function countMatches(db: Db | Knex.Transaction, registry: RegistryKey, parsed: ParsedSearch): Promise<number> {
   const where = toSql(parsed.where);
-  return db('registry_records').where({ registry }).whereRaw(where.sql, where.bindings as Knex.RawBinding[]);
+  const row = await db('registry_records')
+    .where({ registry })
+    .whereRaw(where.sql, where.bindings as Knex.RawBinding[])
+    .count<{ count: string }[]>({ count: '*' })
+    .first();
+  return Number(row?.count ?? 0);
 }
 
 /**
@@ -101,8 +107,7 @@ export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSe
     const page: { id: string; total: string }[] = (await pageQuery(trx, registry, parsed, pageSize, pageNumber)).rows;
     if (page.length > 0) return { total: Number(page[0].total), ids: page.map((p) => p.id) };
     // Past the last page (or nothing matches): the total still has to be counted.
-    const row = await matching(trx, registry, parsed).count<{ count: string }[]>({ count: '*' }).first();
-    return { total: Number(row?.count ?? 0), ids: [] as string[] };
+    return { total: await countMatches(trx, registry, parsed), ids: [] as string[] };
   };
   const { total, ids } = isIdentifierLookup(parsed)
     ? await run(db)
