@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 
-/** One plan node: its type and, for index scans, the index. */
+/** One plan node: its type, for index scans the index, and the rows the planner expects from it. */
 export interface PlanNode {
   type: string;
   index?: string;
+  rows: number;
 }
 
 /**
@@ -15,7 +16,7 @@ export async function explainNodes(db: Knex | Knex.Transaction, query: Knex.Quer
   const result = await db.raw(`EXPLAIN (FORMAT JSON) ${query.toQuery().replace(/\?/g, '\\?')}`);
   const nodes: PlanNode[] = [];
   const walk = (plan: any) => {
-    nodes.push({ type: plan['Node Type'], ...(plan['Index Name'] ? { index: plan['Index Name'] } : {}) });
+    nodes.push({ type: plan['Node Type'], ...(plan['Index Name'] ? { index: plan['Index Name'] } : {}), rows: plan['Plan Rows'] });
     for (const child of plan.Plans ?? []) walk(child);
   };
   walk(result.rows[0]['QUERY PLAN'][0].Plan);

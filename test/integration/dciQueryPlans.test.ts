@@ -6,7 +6,7 @@ import { REGISTRIES } from '../../src/domain/dci/registries';
 import { isSingleValued } from '../../src/domain/dci/catalogue';
 import { generateRecords } from '../../src/services/dci/generate';
 import { upsertRecords } from '../../src/services/dci/records';
-import { pageQuery } from '../../src/services/dci/search';
+import { choosePagePlan, inSearchTransaction, pageIds, pageQuery } from '../../src/services/dci/search';
 
 const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
 
@@ -99,6 +99,42 @@ describe('DCI registry query plans', () => {
          FROM registry_records WHERE registry = 'fr' AND identifier LIKE 'M000912%'`,
     );
     expect(stored[0]).toEqual({ records: 2000, out_of_line: 2000 });
+  });
+
+  describe('a page by an index walk, the total counted apart', () => {
+    const broad = { 'family_details.poverty_score': { $gte: 0 } };
+    it.each([
+      ['no sort (by ID), first page', broad, [], 10, 1],
+      ['no sort, a later page', { farm_type: { $eq: 'Cooperative farms' } }, [], 25, 3],
+      ['sorted by a number ascending', broad, [{ attribute_name: 'poverty_score', sort_order: 'asc' }], 50, 2],
+      ['sorted by a number descending, then by a string', broad, [{ attribute_name: 'group_size', sort_order: 'desc' }, { attribute_name: 'group_type' }], 30, 4],
+      ['$or of ranges sorted by another number', { $or: [{ 'family_details.poverty_score': { $lt: 5 } }, { 'family_details.poverty_score': { $gt: 95 } }] }, [{ attribute_name: 'group_size', sort_order: 'desc' }], 20, 1],
+      ['past the last page', broad, [], 100, 100_000],
+      ['nothing matches', { farm_type: { $eq: 'no such farm type' } }, [], 10, 1],
+    ])('%s: the same page and total as the list of matches', async (_name, query, sort, pageSize, pageNumber) => {
+      const parsed = parseSearchCriteria(REGISTRIES.fr, { query_type: 'expression', query: expr(query), sort });
+      const walked = await inSearchTransaction(db, (trx) => pageIds(trx, 'fr', parsed, pageSize, pageNumber, true));
+      const listed = await inSearchTransaction(db, (trx) => pageIds(trx, 'fr', parsed, pageSize, pageNumber, false));
+      expect(walked).toEqual(listed);
+      if (pageNumber === 1 && listed.total > 0) expect(listed.ids).toHaveLength(Math.min(pageSize, listed.total));
+    });
+
+    it('is chosen only when the planner walks an index in order and the page ends early among the matches it expects', async () => {
+      const parsed = parseSearchCriteria(REGISTRIES.fr, { query_type: 'expression', query: expr(broad) });
+      const { rows } = await db.raw(`SELECT count(*)::int AS n FROM registry_records WHERE registry = 'fr'`);
+      const choose = (pageSize: number, pageNumber: number, settings: string[]) =>
+        inSearchTransaction(db, async (trx) => {
+          for (const setting of settings) await trx.raw(`SET LOCAL ${setting}`);
+          return choosePagePlan(trx, 'fr', parsed, pageSize, pageNumber);
+        });
+      const walkOnly = ['enable_sort = off', 'enable_bitmapscan = off', 'enable_seqscan = off'];
+      const first = await choose(10, 1, walkOnly);
+      expect({ walk: first.walk, plan: describePlan(first.ordered) }).toEqual({ walk: true, plan: 'Limit > Index Scan(registry_records_pkey)' });
+      // A page ending past 1% of the expected matches: the list of matches, whatever the planner would walk.
+      expect((await choose(10, Math.ceil(rows[0].n / 10), walkOnly)).walk).toBe(false);
+      const sorted = await choose(10, 1, ['enable_indexscan = off']);
+      expect({ walk: sorted.walk, plan: describePlan(sorted.ordered) }).toEqual({ walk: false, plan: expect.stringContaining('Sort') });
+    });
   });
 
   it('an unindexed shape (a range on a text date) still runs, filtered without a range index', async () => {
