@@ -8,12 +8,13 @@ export interface PlanNode {
 }
 
 /**
- * The plan PostgreSQL chooses for a query (EXPLAIN, bindings inlined as the custom plan of a
- * one-off parameterised query sees them), flattened to its node types in tree order.
+ * The plan PostgreSQL chooses for a query, flattened to its node types in tree order. The values
+ * stay bound parameters (never spliced into the SQL text: searches EXPLAIN their own queries),
+ * and the planner sees them, as it does for the custom plan of a one-off parameterised query.
  */
 export async function explainNodes(db: Knex | Knex.Transaction, query: Knex.QueryBuilder | Knex.Raw): Promise<PlanNode[]> {
-  // Inlined values may hold "?" (jsonpath filters): escaped, so knex leaves them alone.
-  const result = await db.raw(`EXPLAIN (FORMAT JSON) ${query.toQuery().replace(/\?/g, '\\?')}`);
+  const { sql, bindings } = query.toSQL();
+  const result = await db.raw(`EXPLAIN (FORMAT JSON) ${sql}`, bindings as Knex.RawBinding[]);
   const nodes: PlanNode[] = [];
   const walk = (plan: any) => {
     nodes.push({ type: plan['Node Type'], ...(plan['Index Name'] ? { index: plan['Index Name'] } : {}), rows: plan['Plan Rows'] });

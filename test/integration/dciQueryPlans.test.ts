@@ -6,7 +6,7 @@ import { REGISTRIES } from '../../src/domain/dci/registries';
 import { isSingleValued } from '../../src/domain/dci/catalogue';
 import { generateRecords } from '../../src/services/dci/generate';
 import { upsertRecords } from '../../src/services/dci/records';
-import { choosePagePlan, inSearchTransaction, pageIds, pageQuery } from '../../src/services/dci/search';
+import { choosePagePlan, inSearchTransaction, pageIds, pageQuery, searchPage } from '../../src/services/dci/search';
 
 const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
 
@@ -110,12 +110,16 @@ describe('DCI registry query plans', () => {
       ['sorted by a number descending, then by a string', broad, [{ attribute_name: 'group_size', sort_order: 'desc' }, { attribute_name: 'group_type' }], 30, 4],
       ['$or of ranges sorted by another number', { $or: [{ 'family_details.poverty_score': { $lt: 5 } }, { 'family_details.poverty_score': { $gt: 95 } }] }, [{ attribute_name: 'group_size', sort_order: 'desc' }], 20, 1],
       ['past the last page', broad, [], 100, 100_000],
-      ['nothing matches', { farm_type: { $eq: 'no such farm type' } }, [], 10, 1],
+      // Quotes, a backslash, a question mark and a $1 in a value: values stay bound, EXPLAIN included.
+      ['nothing matches', { farm_type: { $eq: "no such farm type: it's \\ ? $1" } }, [], 10, 1],
     ])('%s: the same page and total as the list of matches', async (_name, query, sort, pageSize, pageNumber) => {
       const parsed = parseSearchCriteria(REGISTRIES.fr, { query_type: 'expression', query: expr(query), sort });
       const walked = await inSearchTransaction(db, (trx) => pageIds(trx, 'fr', parsed, pageSize, pageNumber, true));
       const listed = await inSearchTransaction(db, (trx) => pageIds(trx, 'fr', parsed, pageSize, pageNumber, false));
       expect(walked).toEqual(listed);
+      // And the way a search picks (one EXPLAIN of the page alone, then one of the two).
+      const searched = await searchPage(db, 'fr', parsed, pageSize, pageNumber);
+      expect({ total: searched.total, records: searched.records.length }).toEqual({ total: listed.total, records: listed.ids.length });
       if (pageNumber === 1 && listed.total > 0) expect(listed.ids).toHaveLength(Math.min(pageSize, listed.total));
     });
 
