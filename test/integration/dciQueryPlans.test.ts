@@ -104,6 +104,10 @@ describe('DCI registry query plans', () => {
   describe('a page by an index walk, the total counted apart', () => {
     const broad = { 'family_details.poverty_score': { $gte: 0 } };
     it.each([
+      // A page of 1 ends within 1% of the 2,000+ matches: the walk runs. A page ending at 200: it
+      // does not (the count is under 100 x 200), the matches are listed after the count.
+      ['no sort (by ID), a page of one', broad, [], 1, 1],
+      ['no sort, fewer matches than a walk needs', broad, [], 100, 2],
       ['no sort (by ID), first page', broad, [], 10, 1],
       ['no sort, a later page', { farm_type: { $eq: 'Cooperative farms' } }, [], 25, 3],
       ['sorted by a number ascending', broad, [{ attribute_name: 'poverty_score', sort_order: 'asc' }], 50, 2],

@@ -154,10 +154,21 @@ export async function choosePagePlan(trx: Knex.Transaction, registry: RegistryKe
  */
 export async function pageIds(trx: Db | Knex.Transaction, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number, walk: boolean): Promise<{ total: number; ids: string[] }> {
   if (walk) {
+    // The walk runs only if the count bears the planner out: its share of the matches is then truly
+    // at most WALK_MAX_SHARE, so it reads at most that share of the index. Conditions that exclude
+    // each other look independent to the planner, which can expect thousands of matches where
+    // there are none; the walk would then read the whole index.
     const from = matchesFrom(registry, parsed);
     const page = orderedPageQuery(trx, registry, parsed, pageSize, pageNumber).toSQL();
-    const { rows } = await trx.raw(`SELECT (SELECT count(*) ${from.sql}) AS total, ARRAY(${page.sql}) AS ids`, [...from.bindings, ...page.bindings] as Knex.RawBinding[]);
-    return { total: Number(rows[0].total), ids: rows[0].ids };
+    const { rows } = await trx.raw(`SELECT total, CASE WHEN total >= ? THEN ARRAY(${page.sql}) END AS ids FROM (SELECT count(*) AS total ${from.sql}) c`, [
+      Math.ceil((pageNumber * pageSize) / WALK_MAX_SHARE),
+      ...page.bindings,
+      ...from.bindings,
+    ] as Knex.RawBinding[]);
+    const total = Number(rows[0].total);
+    if (rows[0].ids) return { total, ids: rows[0].ids };
+    if (total <= (pageNumber - 1) * pageSize) return { total, ids: [] }; // past the last page
+    // Fewer matches than expected: listed instead (the count runs a second time).
   }
   const page: { id: string; total: string }[] = (await pageQuery(trx, registry, parsed, pageSize, pageNumber)).rows;
   if (page.length > 0) return { total: Number(page[0].total), ids: page.map((p) => p.id) };
