@@ -142,8 +142,8 @@ export async function choosePagePlan(trx: Knex.Transaction, registry: RegistryKe
 }
 
 /**
- * One page's IDs and the total, read in one statement (one snapshot; past the last page of the
- * list, a second one counts).
+ * One page's IDs and the total, read in one statement (one snapshot), or two when the count
+ * refuses the walk or the list ends before the page.
  * - `walk`: the count reads the matches through their bitmaps without projecting anything, and the
  *   page comes from walking an index in order (the planner's choice for the page alone). Over
  *   1,000,000 records this saves what the list of matches costs, search p50 (records included):
