@@ -370,9 +370,17 @@ export function sortKeySql(s: SortKey, table = ''): SqlFragment {
   return { sql: `${col('record')} #> ?::text[]`, bindings: [s.attr.segments] };
 }
 
-/** ORDER BY fragment: the sort keys, then the record ID so pages never overlap. */
+/**
+ * The order of a search's matches over `keys`, each sort key's value as SQL (its expression, or
+ * the alias a query gave it), then `id` so pages never overlap. Every way of reading a page orders
+ * by this, so that they give the same page.
+ */
+export function orderOverKeys(sort: SortKey[], keys: string[], id: string): string {
+  return [...keys.map((k, i) => `${k} ${sort[i].order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`), `${id} ASC`].join(', ');
+}
+
+/** ORDER BY fragment: the sort keys' expressions, then the record ID. */
 export function orderBySql(sort: SortKey[], table = ''): SqlFragment {
   const keys = sort.map((s) => sortKeySql(s, table));
-  const parts = keys.map((k, i) => `${k.sql} ${sort[i].order === 'desc' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}`);
-  return { sql: [...parts, `${qualified(table, 'id')} ASC`].join(', '), bindings: keys.flatMap((k) => k.bindings) };
+  return { sql: orderOverKeys(sort, keys.map((k) => k.sql), qualified(table, 'id')), bindings: keys.flatMap((k) => k.bindings) };
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
-import { orderBySql, ParsedSearch, parseSearchCriteria, QueryError, sortKeySql, SqlFragment, toSql } from '../../domain/dci/query';
+import { orderBySql, orderOverKeys, ParsedSearch, parseSearchCriteria, QueryError, sortKeySql, SqlFragment, toSql } from '../../domain/dci/query';
 import { explainNodes, PlanNode } from '../../db/explain';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 
@@ -100,7 +100,7 @@ export function orderedPageQuery(db: Db | Knex.Transaction, registry: RegistryKe
 export function pageQuery(db: Db | Knex.Transaction, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Knex.Raw {
   const from = matchesFrom(registry, parsed);
   const keys = parsed.sort.map((s) => sortKeySql(s));
-  const order = [...parsed.sort.map((s, i) => `k${i} ${s.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`), 'id ASC'].join(', ');
+  const order = orderOverKeys(parsed.sort, keys.map((_, i) => `k${i}`), 'id');
   return db.raw(
     `WITH matches AS MATERIALIZED (SELECT id${keys.map((k, i) => `, ${k.sql} AS k${i}`).join('')} ${from.sql})
      SELECT id, (SELECT count(*) FROM matches) AS total FROM matches ORDER BY ${order} LIMIT ? OFFSET ?`,
