@@ -26,6 +26,7 @@ import * as dciSearchColumn from './20261203030001_dci_search_column';
 import * as dciStringColumns from './20261203040001_dci_string_columns';
 import * as dciDropSearchProjection from './20261203050001_dci_drop_search_projection';
 import * as dciNumberBounds from './20261203060001_dci_number_bounds';
+import * as dciNumberDescIndexes from './20261203070001_dci_number_desc_indexes';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -59,6 +60,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261203040001_dci_string_columns': dciStringColumns,
   '20261203050001_dci_drop_search_projection': dciDropSearchProjection,
   '20261203060001_dci_number_bounds': dciNumberBounds,
+  '20261203070001_dci_number_desc_indexes': dciNumberDescIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

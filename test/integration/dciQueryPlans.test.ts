@@ -8,6 +8,7 @@ import { generateRecords } from '../../src/services/dci/generate';
 import { upsertRecords } from '../../src/services/dci/records';
 import { choosePagePlan, inSearchTransaction, pageIds, pageQuery, searchPage } from '../../src/services/dci/search';
 
+const LOWER_POVERTY = 'registry_records_num_fr_poverty_score_lower|registry_records_num_fr_poverty_score_desc';
 const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
 
 /**
@@ -42,12 +43,13 @@ describe('DCI registry query plans', () => {
     ['$or of $eq on two strings columns', { $or: [{ 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, { 'machineries_details.type': 'Hand tools' }] }, ['registry_records_str_fr_crop_type', 'registry_records_str_fr_machinery_type']],
     ['$eq on a number (containment on the record)', { 'family_details.group_size': 3 }, ['registry_records_record_gin']],
     ['$eq on a string without a strings column (containment on the record)', { 'farm_details.farming_activities.crop_production.season': 'winter' }, ['registry_records_record_gin']],
-    ['$lt on a single-valued number (btree on its smallest)', { 'family_details.poverty_score': { $lt: 20 } }, ['registry_records_num_fr_poverty_score_lower']],
+    // Either btree on the smallest: the ascending one, or the descending sort one (its first column is the same expression).
+    ['$lt on a single-valued number (btree on its smallest)', { 'family_details.poverty_score': { $lt: 20 } }, [LOWER_POVERTY]],
     ['$gte on a single-valued number (btree on its largest)', { 'family_details.group_size': { $gte: 4 } }, ['registry_records_num_fr_group_size_upper']],
     [
       '$or of ranges on both ends of one number',
       { $or: [{ 'family_details.poverty_score': { $lt: 5 } }, { 'family_details.poverty_score': { $gt: 95 } }] },
-      ['registry_records_num_fr_poverty_score_lower', 'registry_records_num_fr_poverty_score_upper'],
+      [LOWER_POVERTY, 'registry_records_num_fr_poverty_score_upper'],
     ],
     [
       // One index, or both ANDed: on narrow tuples rechecking the other range can cost less than its bitmap.
@@ -59,7 +61,7 @@ describe('DCI registry query plans', () => {
       // Either index may lead (or both, ANDed): which one depends on the statistics of the moment.
       '$and of $eq and a range (one of its indexes at least)',
       { $and: [{ farm_type: { $eq: 'Cooperative farms' } }, { 'family_details.poverty_score': { $lt: 20 } }] },
-      ['registry_records_str_fr_farm_type|registry_records_num_fr_poverty_score_lower'],
+      [`registry_records_str_fr_farm_type|${LOWER_POVERTY}`],
     ],
   ])('%s uses its index', async (_name, query, indexes) => {
     const nodes = await plan({ query_type: 'expression', query: expr(query) });
@@ -71,19 +73,21 @@ describe('DCI registry query plans', () => {
     expect(nodes.map((n) => n.type)).not.toContain('Seq Scan');
   });
 
-  it('has the btrees on both bounds of every single-valued number column, and a GiST index on the others', async () => {
+  it('has the btrees on both bounds and the descending sort btree of every single-valued number column, and a GiST index on the others', async () => {
     const { rows } = await db.raw(`SELECT indexname FROM pg_indexes WHERE tablename = 'registry_records'`);
     const names = new Set(rows.map((r: { indexname: string }) => r.indexname));
     const checked = [];
     for (const registry of Object.values(REGISTRIES)) {
       for (const attr of registry.catalogue.values()) {
         if (!attr.column) continue;
-        const expected = isSingleValued(attr) ? [`registry_records_${attr.column}_lower`, `registry_records_${attr.column}_upper`] : [`registry_records_${attr.column}`];
+        const expected = isSingleValued(attr)
+          ? [`registry_records_${attr.column}_lower`, `registry_records_${attr.column}_upper`, `registry_records_${attr.column}_desc`]
+          : [`registry_records_${attr.column}`];
         checked.push(...expected.filter((name) => names.has(name)));
         expect(expected.filter((name) => !names.has(name))).toEqual([]);
       }
     }
-    expect(checked).toHaveLength(8); // FR poverty score, group size (two each), latitude, longitude; DR poverty score (two)
+    expect(checked).toHaveLength(11); // FR poverty score, group size (three each), latitude, longitude; DR poverty score (three)
   });
 
   it('idtype-value uses the unique btree on the identifier', async () => {
@@ -140,6 +144,18 @@ describe('DCI registry query plans', () => {
       expect({ walk: first.walk, plan: describePlan(first.ordered) }).toEqual({ walk: true, plan: 'Limit > Index Scan(registry_records_pkey)' });
       // A page ending past 1% of the expected matches: the list of matches, whatever the planner would walk.
       expect((await choose(10, Math.ceil(rows[0].n / 10), walkOnly)).walk).toBe(false);
+      // Sorted by a number, either way: the walk of its btree in that order (ties by ID in the descending one).
+      const sortedBy = (order: string) => parseSearchCriteria(REGISTRIES.fr, { query_type: 'expression', query: expr(broad), sort: [{ attribute_name: 'group_size', sort_order: order }] });
+      for (const [order, plan] of [
+        ['desc', 'Limit > Index Scan(registry_records_num_fr_group_size_desc)'],
+        ['asc', 'Limit > Incremental Sort > Index Scan(registry_records_num_fr_group_size_lower)'],
+      ]) {
+        const chosen = await inSearchTransaction(db, async (trx) => {
+          for (const setting of walkOnly) await trx.raw(`SET LOCAL ${setting}`);
+          return choosePagePlan(trx, 'fr', sortedBy(order), 10, 1);
+        });
+        expect({ order, walk: chosen.walk, plan: describePlan(chosen.ordered) }).toEqual({ order, walk: true, plan });
+      }
       const sorted = await choose(10, 1, ['enable_indexscan = off']);
       expect({ walk: sorted.walk, plan: describePlan(sorted.ordered) }).toEqual({ walk: false, plan: expect.stringContaining('Sort') });
     });
