@@ -11,6 +11,7 @@ module.exports = {
   // ESM-only packages (Node 20 loads them with require(esm); Jest's module loader cannot): compile them too.
   transformIgnorePatterns: ['/node_modules/(?!(jose|@apidevtools/json-schema-ref-parser)/)'],
   setupFiles: ['<rootDir>/test/setup/temporalRuntime.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup/temporalRuntimeShutdown.ts'],
   globalSetup: '<rootDir>/test/setup/globalSetup.ts',
   globalTeardown: '<rootDir>/test/setup/globalTeardown.ts',
   reporters: ['default', '<rootDir>/test/setup/summaryReporter.js'],
