@@ -134,10 +134,10 @@ describe('DCI registry query plans', () => {
     it('is chosen only when the planner walks an index in order and the page ends early among the matches it expects', async () => {
       const parsed = parseSearchCriteria(REGISTRIES.fr, { query_type: 'expression', query: expr(broad) });
       const { rows } = await db.raw(`SELECT count(*)::int AS n FROM registry_records WHERE registry = 'fr'`);
-      const choose = (pageSize: number, pageNumber: number, settings: string[]) =>
+      const choose = (pageSize: number, pageNumber: number, settings: string[], search = parsed) =>
         inSearchTransaction(db, async (trx) => {
           for (const setting of settings) await trx.raw(`SET LOCAL ${setting}`);
-          return choosePagePlan(trx, 'fr', parsed, pageSize, pageNumber);
+          return choosePagePlan(trx, 'fr', search, pageSize, pageNumber);
         });
       const walkOnly = ['enable_sort = off', 'enable_bitmapscan = off', 'enable_seqscan = off'];
       const first = await choose(10, 1, walkOnly);
@@ -150,10 +150,7 @@ describe('DCI registry query plans', () => {
         ['desc', 'Limit > Index Scan(registry_records_num_fr_group_size_desc)'],
         ['asc', 'Limit > Incremental Sort > Index Scan(registry_records_num_fr_group_size_lower)'],
       ]) {
-        const chosen = await inSearchTransaction(db, async (trx) => {
-          for (const setting of walkOnly) await trx.raw(`SET LOCAL ${setting}`);
-          return choosePagePlan(trx, 'fr', sortedBy(order), 10, 1);
-        });
+        const chosen = await choose(10, 1, walkOnly, sortedBy(order));
         expect({ order, walk: chosen.walk, plan: describePlan(chosen.ordered) }).toEqual({ order, walk: true, plan });
       }
       const sorted = await choose(10, 1, ['enable_indexscan = off']);
