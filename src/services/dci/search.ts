@@ -71,11 +71,17 @@ function matchesFrom(registry: RegistryKey, parsed: ParsedSearch): SqlFragment {
   return { sql: `FROM registry_records WHERE registry = ? AND ${where.sql}`, bindings: [registry, ...where.bindings] };
 }
 
+/** The bare count of the matches (`total`), nothing projected: alone or beside a walked page. */
+function countQuery(registry: RegistryKey, parsed: ParsedSearch): SqlFragment {
+  const from = matchesFrom(registry, parsed);
+  return { sql: `SELECT count(*) AS total ${from.sql}`, bindings: from.bindings };
+}
+
 /** How many records match: the least any search with an exact total_count asks of PostgreSQL. */
 export async function countMatches(db: Db | Knex.Transaction, registry: RegistryKey, parsed: ParsedSearch): Promise<number> {
-  const from = matchesFrom(registry, parsed);
-  const { rows } = await db.raw(`SELECT count(*) AS count ${from.sql}`, from.bindings as Knex.RawBinding[]);
-  return Number(rows[0].count);
+  const count = countQuery(registry, parsed);
+  const { rows } = await db.raw(count.sql, count.bindings as Knex.RawBinding[]);
+  return Number(rows[0].total);
 }
 
 /** One page's IDs in the requested order, as PostgreSQL would plan that query alone (EXPLAIN-able). */
@@ -158,12 +164,12 @@ export async function pageIds(trx: Db | Knex.Transaction, registry: RegistryKey,
     // at most WALK_MAX_SHARE, so it reads at most that share of the index. Conditions that exclude
     // each other look independent to the planner, which can expect thousands of matches where
     // there are none; the walk would then read the whole index.
-    const from = matchesFrom(registry, parsed);
+    const count = countQuery(registry, parsed);
     const page = orderedPageQuery(trx, registry, parsed, pageSize, pageNumber).toSQL();
-    const { rows } = await trx.raw(`SELECT total, CASE WHEN total >= ? THEN ARRAY(${page.sql}) END AS ids FROM (SELECT count(*) AS total ${from.sql}) c`, [
+    const { rows } = await trx.raw(`SELECT total, CASE WHEN total >= ? THEN ARRAY(${page.sql}) END AS ids FROM (${count.sql}) c`, [
       Math.ceil((pageNumber * pageSize) / WALK_MAX_SHARE),
       ...page.bindings,
-      ...from.bindings,
+      ...count.bindings,
     ] as Knex.RawBinding[]);
     const total = Number(rows[0].total);
     if (rows[0].ids) return { total, ids: rows[0].ids };
