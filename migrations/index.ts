@@ -27,6 +27,7 @@ import * as dciStringColumns from './20261203040001_dci_string_columns';
 import * as dciDropSearchProjection from './20261203050001_dci_drop_search_projection';
 import * as dciNumberBounds from './20261203060001_dci_number_bounds';
 import * as dciNumberDescIndexes from './20261203070001_dci_number_desc_indexes';
+import * as registryDataVersions from './20261203080001_registry_data_versions';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -61,6 +62,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261203050001_dci_drop_search_projection': dciDropSearchProjection,
   '20261203060001_dci_number_bounds': dciNumberBounds,
   '20261203070001_dci_number_desc_indexes': dciNumberDescIndexes,
+  '20261203080001_registry_data_versions': registryDataVersions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -9,6 +9,7 @@ import { connectClient } from './temporal/client';
 import { stewardDataConverter } from './temporal/codec';
 import { installTracing } from './telemetry/tracing';
 import { closeSharedChannels } from './notifications/channels';
+import { MatchCountCache } from './services/dci/matchCounts';
 
 export interface Endpoints {
   databaseUrl: string;
@@ -23,7 +24,7 @@ export async function buildDeps(config: Config, endpoints: Endpoints): Promise<D
   const temporal = endpoints.temporalAddress
     ? await connectClient({ address: endpoints.temporalAddress, namespace: config.temporal.namespace, dataConverter: stewardDataConverter(config), tracing })
     : undefined;
-  return { config: { ...config, databaseUrl: endpoints.databaseUrl }, db, jwtKeys, temporal, tracing };
+  return { config: { ...config, databaseUrl: endpoints.databaseUrl }, db, jwtKeys, temporal, tracing, matchCounts: new MatchCountCache() };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

@@ -3,6 +3,7 @@ import type { JwtKeys } from './auth/keys';
 import type { Config } from './config';
 import type { Db } from './db/knex';
 import type { Tracing } from './telemetry/tracing';
+import type { MatchCountCache } from './services/dci/matchCounts';
 
 /** What the API, the worker's activities and the admin CLI share: built once at start-up. */
 export interface Deps {
@@ -13,4 +14,6 @@ export interface Deps {
   temporal?: Client;
   /** OpenTelemetry tracing, when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/telemetry/tracing.ts). */
   tracing?: Tracing;
+  /** DCI searches' exact total_counts, kept for later pages of the same search (API process). */
+  matchCounts?: MatchCountCache;
 }

@@ -146,6 +146,22 @@ describe('DCI registries: records, sync search, security', () => {
       expect(pastLast).toMatchObject({ reference_id: 'past-last', status: 'succ', data: { reg_records: [] }, pagination: { page_size: 3, page_number: 3, total_count: 4 } });
     });
 
+    it('pages of one search share a total until the records change; the page after a write counts them again', async () => {
+      const location = `loc-${tag}-paging`;
+      await upsertRecords(h.deps.db, 'dr', generateRecords('dr', 3, crypto.randomInt(0, 999_999)).map((r) => ({ ...r, location })));
+      const page = async (n: number) => {
+        const res = await syncSearch('dr', searchMessage('dr', [{ query: expr({ location }), pagination: { page_size: 2, page_number: n } }]));
+        const entries = res.body.message.search_response;
+        return { total: entries[0].pagination.total_count as number, records: entries.filter((e: any) => e.data.reg_records).length as number };
+      };
+      const counted = h.deps.matchCounts!.hits + h.deps.matchCounts!.misses;
+      expect(await page(1)).toEqual({ total: 3, records: 2 });
+      expect(await page(2)).toEqual({ total: 3, records: 1 });
+      expect(h.deps.matchCounts!.hits + h.deps.matchCounts!.misses).toBe(counted + 2);
+      await upsertRecords(h.deps.db, 'dr', generateRecords('dr', 1, crypto.randomInt(0, 999_999)).map((r) => ({ ...r, location })));
+      expect(await page(2)).toEqual({ total: 4, records: 2 });
+    });
+
     it('rejects bad items with the standard\'s reason codes and still answers the good ones', async () => {
       const good = { reference_id: 'good', query: expr({ location: `loc-${tag}` }) };
       const res = await syncSearch(

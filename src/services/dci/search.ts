@@ -3,6 +3,7 @@ import type { Db } from '../../db/knex';
 import { orderBySql, orderOverKeys, ParsedSearch, parseSearchCriteria, QueryError, sortKeySql, SqlFragment, toSql } from '../../domain/dci/query';
 import { explainNodes, PlanNode } from '../../db/explain';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
+import { COMPACT_ABOVE, compactRegistryWrites, MatchCountCache, registryDataVersion } from './matchCounts';
 
 /**
  * Runs DCI searches in PostgreSQL: one page with its total (sync search), or a fixed snapshot of
@@ -55,12 +56,19 @@ export function checkSearchItem(registry: RegistryKey, item: { reference_id?: un
  *   199-216 ms (BitmapAnd of the strings GIN and the bound's btree).
  */
 const SEARCH_SETTINGS = { work_mem: '64MB', parallel_tuple_cost: '0.01', random_page_cost: '1.1' };
-/** Runs `fn` in a transaction with the search settings (set in one round trip: set_config(..., true) is SET LOCAL). */
+/**
+ * Runs `fn` in a transaction with the search settings (set in one round trip: set_config(..., true)
+ * is SET LOCAL). Repeatable read: every statement of a search sees one snapshot, so a page read
+ * apart from its count, and the data version a kept count is checked against, are of the same records.
+ */
 export function inSearchTransaction<T>(db: Db, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  return db.transaction(async (trx) => {
-    await trx.raw(`SELECT ${Object.keys(SEARCH_SETTINGS).map(() => 'set_config(?, ?, true)').join(', ')}`, Object.entries(SEARCH_SETTINGS).flat());
-    return fn(trx);
-  });
+  return db.transaction(
+    async (trx) => {
+      await trx.raw(`SELECT ${Object.keys(SEARCH_SETTINGS).map(() => 'set_config(?, ?, true)').join(', ')}`, Object.entries(SEARCH_SETTINGS).flat());
+      return fn(trx);
+    },
+    { isolationLevel: 'repeatable read' },
+  );
 }
 /** A look-up by identifier reads one row through its btree: no memory to raise, no round trips to add. */
 const isIdentifierLookup = (parsed: ParsedSearch) => parsed.where.kind === 'contains' && parsed.where.identifier !== undefined;
@@ -158,21 +166,37 @@ export async function choosePagePlan(trx: Knex.Transaction, registry: RegistryKe
  *   (when the page needs every match sorted, a second scan for the count costs more, statement
  *   medians: latitude/longitude 127 ms this way, 225 ms split; `$or` of ranges sorted desc 215 vs 310 ms).
  */
-export async function pageIds(trx: Db | Knex.Transaction, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number, walk: boolean): Promise<{ total: number; ids: string[] }> {
+export async function pageIds(
+  trx: Db | Knex.Transaction,
+  registry: RegistryKey,
+  parsed: ParsedSearch,
+  pageSize: number,
+  pageNumber: number,
+  walk: boolean,
+  /** The total counted before in this snapshot's data version (matchCounts.ts): the walk then needs no count. */
+  knownTotal?: number,
+): Promise<{ total: number; ids: string[] }> {
   if (walk) {
     // The walk runs only if the count bears the planner out: its share of the matches is then truly
     // at most WALK_MAX_SHARE, so it reads at most that share of the index. Conditions that exclude
     // each other look independent to the planner, which can expect thousands of matches where
     // there are none; the walk would then read the whole index.
-    const count = countQuery(registry, parsed);
-    const page = orderedPageQuery(trx, registry, parsed, pageSize, pageNumber).toSQL();
-    const { rows } = await trx.raw(`SELECT total, CASE WHEN total >= ? THEN ARRAY(${page.sql}) END AS ids FROM (${count.sql}) c`, [
-      Math.ceil((pageNumber * pageSize) / WALK_MAX_SHARE),
-      ...page.bindings,
-      ...count.bindings,
-    ] as Knex.RawBinding[]);
-    const total = Number(rows[0].total);
-    if (rows[0].ids) return { total, ids: rows[0].ids };
+    const walkFrom = Math.ceil((pageNumber * pageSize) / WALK_MAX_SHARE);
+    const page = orderedPageQuery(trx, registry, parsed, pageSize, pageNumber);
+    let total = knownTotal;
+    if (total === undefined) {
+      const count = countQuery(registry, parsed);
+      const ordered = page.toSQL();
+      const { rows } = await trx.raw(`SELECT total, CASE WHEN total >= ? THEN ARRAY(${ordered.sql}) END AS ids FROM (${count.sql}) c`, [
+        walkFrom,
+        ...ordered.bindings,
+        ...count.bindings,
+      ] as Knex.RawBinding[]);
+      total = Number(rows[0].total);
+      if (rows[0].ids) return { total, ids: rows[0].ids };
+    } else if (total >= walkFrom) {
+      return { total, ids: (await page).rows.map((r: { id: string }) => r.id) };
+    }
     if (total <= (pageNumber - 1) * pageSize) return { total, ids: [] }; // past the last page
     // Fewer matches than expected: listed instead (the count runs a second time).
   }
@@ -189,12 +213,24 @@ export interface SearchPage {
 
 /**
  * One page (1-based) of the matches in the requested order, and how many match in all (pageIds,
- * the way choosePagePlan picks), then the page's records by ID.
+ * the way choosePagePlan picks), then the page's records by ID. With `counts`, a total counted
+ * for an earlier page of the same search over the same data version is taken from there.
  */
-export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number): Promise<SearchPage> {
+export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number, counts?: MatchCountCache): Promise<SearchPage> {
+  let compact = false;
   const { total, ids } = isIdentifierLookup(parsed)
     ? await pageIds(db, registry, parsed, pageSize, pageNumber, false)
-    : await inSearchTransaction(db, async (trx) => pageIds(trx, registry, parsed, pageSize, pageNumber, (await choosePagePlan(trx, registry, parsed, pageSize, pageNumber)).walk));
+    : await inSearchTransaction(db, async (trx) => {
+        const { walk } = await choosePagePlan(trx, registry, parsed, pageSize, pageNumber);
+        if (!counts) return pageIds(trx, registry, parsed, pageSize, pageNumber, walk);
+        const { version, uncompacted } = await registryDataVersion(trx, registry);
+        const count = countQuery(registry, parsed);
+        const found = await pageIds(trx, registry, parsed, pageSize, pageNumber, walk, counts.get(registry, version, count));
+        counts.set(registry, version, count, found.total);
+        compact = uncompacted > COMPACT_ABOVE;
+        return found;
+      });
+  if (compact) await compactRegistryWrites(db, registry);
   if (ids.length === 0) return { total, records: [] };
   const rows: { id: string; record: Record<string, unknown> }[] = await db('registry_records').whereIn('id', ids).select('id', 'record');
   const byId = new Map(rows.map((r) => [r.id, r.record]));
