@@ -147,6 +147,12 @@ describe('DCI search: kept total_counts per registry data version', () => {
       throw err;
     }
     expect(await version()).toEqual({ version: (BigInt(before.version) + 1n).toString(), uncompacted: 1 });
+    // A bounded compaction folds that many and leaves the rest to the next.
+    await createRecord(db, 'fr', matchingRecord(5));
+    const two = await version();
+    expect(two.uncompacted).toBe(2);
+    expect(await compactRegistryWrites(db, 'fr', 1)).toBe(1);
+    expect(await version()).toEqual({ version: two.version, uncompacted: 1 });
   });
 
   test('a search compacts once the rows of writes pass COMPACT_ABOVE', async () => {

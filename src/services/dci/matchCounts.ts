@@ -26,19 +26,23 @@ export async function registryDataVersion(trx: Knex.Transaction, registry: Regis
 export const COMPACT_ABOVE = 1000;
 
 /**
- * Folds the committed writes rows into the registry's `committed` number, in one transaction, so
- * every snapshot reads the same version before and after. Rows of writers still open are not
- * visible here and stay; two compactions at once delete each row once (the second waits for the
- * first's row locks, then skips what it deleted).
+ * Folds up to `atMost` committed writes rows into the registry's `committed` number, in one
+ * transaction, so every snapshot reads the same version before and after. At most that many, so
+ * that the search which runs it waits for a short delete even after hours of writes without a
+ * search; the next searches fold the rest. Rows of writers still open are not visible here and
+ * stay; two compactions at once delete each row once (the second waits for the first's row locks,
+ * then skips what it deleted).
  */
-export async function compactRegistryWrites(db: Db, registry: RegistryKey): Promise<number> {
+export async function compactRegistryWrites(db: Db, registry: RegistryKey, atMost = 10_000): Promise<number> {
   return db.transaction(async (trx) => {
     const { rows } = await trx.raw(
-      `WITH gone AS (DELETE FROM registry_writes WHERE registry = ? RETURNING 1)
+      `WITH gone AS (
+         DELETE FROM registry_writes WHERE registry = ? AND xid IN (SELECT xid FROM registry_writes WHERE registry = ? LIMIT ?) RETURNING 1
+       )
        INSERT INTO registry_data_versions AS v (registry, committed) SELECT ?, count(*) FROM gone
        ON CONFLICT (registry) DO UPDATE SET committed = v.committed + excluded.committed
        RETURNING (SELECT count(*) FROM gone) AS folded`,
-      [registry, registry],
+      [registry, registry, atMost, registry],
     );
     return Number(rows[0].folded);
   });
