@@ -4,7 +4,7 @@ import type { RegistryKey } from '../../domain/dci/registries';
 
 /**
  * Exact total_counts kept for later pages of the same search. Counting the matches is most of a
- * search over a large registry (over 1,000,000 records, 365-470 ms for the bench's `$in` and
+ * search over a large registry (over 1,000,000 records, 260-470 ms for the bench's `$in` and
  * `$or`/`$ne` shapes, where walking to a page takes a few ms), and a client reading a result page
  * by page asks for the same count on every page. A count is kept with the registry's data version
  * (migration 20261203080001) read in the same snapshot, and given again only to a search whose
