@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
 import type { RegistryKey } from '../../domain/dci/registries';
@@ -60,8 +61,9 @@ export class MatchCountCache {
 
   constructor(private readonly capacity = 1000) {}
 
+  /** A digest, not the statement itself: one with 1,000 `$in` values is tens of KB, and 1,000 of them are kept. */
   private static key(registry: RegistryKey, version: string, statement: { sql: string; bindings: unknown[] }) {
-    return JSON.stringify([registry, version, statement.sql, statement.bindings]);
+    return createHash('sha256').update(JSON.stringify([registry, version, statement.sql, statement.bindings])).digest('base64');
   }
 
   get(registry: RegistryKey, version: string, statement: { sql: string; bindings: unknown[] }): number | undefined {
