@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
 import { orderBySql, orderOverKeys, ParsedSearch, parseSearchCriteria, QueryError, sortKeySql, SqlFragment, toSql } from '../../domain/dci/query';
 import { explainNodes, PlanNode } from '../../db/explain';
+import { logger } from '../../logger';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 import { COMPACT_ABOVE, compactRegistryWrites, MatchCountCache, registryDataVersion } from './matchCounts';
 
@@ -230,7 +231,8 @@ export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSe
         compact = uncompacted > COMPACT_ABOVE;
         return found;
       });
-  if (compact) await compactRegistryWrites(db, registry);
+  // The page is found: a fold that fails (it only tidies registry_writes) must not fail the search; the next search folds.
+  if (compact) await compactRegistryWrites(db, registry).catch((err) => logger.warn({ err, registry }, 'folding registry writes failed; the next search folds them'));
   if (ids.length === 0) return { total, records: [] };
   const rows: { id: string; record: Record<string, unknown> }[] = await db('registry_records').whereIn('id', ids).select('id', 'record');
   const byId = new Map(rows.map((r) => [r.id, r.record]));
