@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from '../../db/knex';
+import type { SqlFragment } from '../../domain/dci/query';
 import type { RegistryKey } from '../../domain/dci/registries';
 
 /**
@@ -62,11 +63,11 @@ export class MatchCountCache {
   constructor(private readonly capacity = 1000) {}
 
   /** A digest, not the statement itself: one with 1,000 `$in` values is tens of KB, and 1,000 of them are kept. */
-  private static key(registry: RegistryKey, version: string, statement: { sql: string; bindings: unknown[] }) {
+  private static key(registry: RegistryKey, version: string, statement: SqlFragment) {
     return createHash('sha256').update(JSON.stringify([registry, version, statement.sql, statement.bindings])).digest('base64');
   }
 
-  get(registry: RegistryKey, version: string, statement: { sql: string; bindings: unknown[] }): number | undefined {
+  get(registry: RegistryKey, version: string, statement: SqlFragment): number | undefined {
     const key = MatchCountCache.key(registry, version, statement);
     const count = this.counts.get(key);
     if (count === undefined) {
@@ -74,14 +75,16 @@ export class MatchCountCache {
       return undefined;
     }
     this.hits++;
-    // Map keeps insertion order: re-inserting makes this the most recently used.
-    this.counts.delete(key);
-    this.counts.set(key, count);
+    this.keep(key, count);
     return count;
   }
 
-  set(registry: RegistryKey, version: string, statement: { sql: string; bindings: unknown[] }, count: number): void {
-    const key = MatchCountCache.key(registry, version, statement);
+  set(registry: RegistryKey, version: string, statement: SqlFragment, count: number): void {
+    this.keep(MatchCountCache.key(registry, version, statement), count);
+  }
+
+  /** Makes `key` the most recently used (a Map keeps insertion order), then drops the least recently used past capacity. */
+  private keep(key: string, count: number): void {
     this.counts.delete(key);
     this.counts.set(key, count);
     if (this.counts.size > this.capacity) this.counts.delete(this.counts.keys().next().value!);
