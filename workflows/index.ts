@@ -10,7 +10,7 @@ export { asyncIssuance } from '../src/jobs/asyncIssuance/workflow';
 export { monthlyInvoicing } from '../src/jobs/invoicing/workflow';
 export { invalidation } from '../src/jobs/invalidation/workflow';
 export { passExpiryScheduler } from '../src/jobs/passExpiry/workflow';
-export { dciSearch, dciSubscribe, dciSubscription, dciUnsubscribe, dciTxnStatus } from '../src/jobs/dci/workflow';
+export { dciSearch, dciSubscribe, dciSubscription, dciUnsubscribe, dciTxnStatus, dciRegistryWritesFold } from '../src/jobs/dci/workflow';
 export { forgetPass } from '../src/jobs/forget/workflow';
 export { consumerDeletion, consumerOperationsCleanup } from '../src/jobs/consumerDeletion/workflow';
 export { auditLogReport } from '../src/jobs/auditReports/workflow';

@@ -1,5 +1,6 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import { consumerOperationsCleanup } from '../jobs/consumerDeletion/workflow';
+import { dciRegistryWritesFold } from '../jobs/dci/workflow';
 import { monthlyInvoicing } from '../jobs/invoicing/workflow';
 import { orphanedRequestSweep } from '../jobs/orphanedRequests/workflow';
 
@@ -56,6 +57,20 @@ export function stewardSchedules(target: ScheduleTarget): ScheduleOptions[] {
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
       memo: { owner: 'steward', doc: 'README.md#batch-distribution-distributepassbatch-distributepassescsv' },
+    },
+    {
+      scheduleId: `${prefix}-registry-writes-fold`,
+      spec: { intervals: [{ every: '5 minutes' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: dciRegistryWritesFold,
+        workflowId: `${prefix}-registry-writes-fold`,
+        taskQueue: target.taskQueue,
+        args: [],
+        staticSummary: 'Folds the rows of DCI registry writes into each registry\'s data version (kept search totals)',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      memo: { owner: 'steward', doc: 'README.md#dci-registries-seeds-002-and-004' },
     },
   ];
 }

@@ -4,7 +4,8 @@ import { generateRecords } from '../../src/services/dci/generate';
 import { updateRecord, upsertRecords } from '../../src/services/dci/records';
 import { createSender, decryptFromSteward, envelope, expr, post, searchMessage, TestSender, verifyFromSteward } from '../helpers/dciClient';
 import { expectValidCallback, expectValidRequest, expectValidResponse } from '../helpers/dciSpec';
-import { Harness, startHarness } from '../helpers/harness';
+import { eventually, Harness, startHarness } from '../helpers/harness';
+import { ensureSchedules } from '../../src/temporal/schedules';
 import { CallbackReceiver } from '../helpers/receiver';
 
 /**
@@ -219,5 +220,30 @@ describe('DCI registries: async search, subscriptions, unsubscribe', () => {
       ['window', 'rjct', 'rjct.notify_details.invalid'],
     ]);
     expect(await h.deps.db('dci_subscriptions').where({ correlation_id: correlationId })).toHaveLength(0);
+  });
+
+  it('has a Schedule that folds the rows of registry writes into the data versions', async () => {
+    const prefix = `test-${crypto.randomBytes(4).toString('hex')}`;
+    const ids = await ensureSchedules(h.deps.temporal!, { taskQueue: h.taskQueue, idPrefix: prefix });
+    const schedule = h.deps.temporal!.schedule.getHandle(`${prefix}-registry-writes-fold`);
+    try {
+      expect((await schedule.describe()).action).toMatchObject({ type: 'startWorkflow', workflowType: 'dciRegistryWritesFold' });
+      // A committed write of DR records leaves its row of writes, which the triggered run folds (the
+      // record is deleted again, so that no other file's DR search finds it).
+      const xid = await h.deps.db.transaction(async (trx) => {
+        await trx('registry_records').insert({ registry: 'dr', identifier: `FOLD_${prefix}`, record: JSON.stringify(generateRecords('dr', 1, 5)[0]) });
+        await trx('registry_records').where({ registry: 'dr', identifier: `FOLD_${prefix}` }).delete();
+        return (await trx.raw('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid as string;
+      });
+      const writeRow = () => h.deps.db('registry_writes').where({ registry: 'dr', xid });
+      expect(await writeRow()).toHaveLength(1);
+      await schedule.trigger();
+      const run = await eventually(async () => (await schedule.describe()).info.recentActions[0]?.action.workflow);
+      const folded = await h.deps.temporal!.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
+      expect(folded.dr).toBeGreaterThanOrEqual(1);
+      expect(await writeRow()).toHaveLength(0);
+    } finally {
+      for (const id of ids) await h.deps.temporal!.schedule.getHandle(id).delete();
+    }
   });
 });

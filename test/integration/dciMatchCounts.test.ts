@@ -4,7 +4,7 @@ import { createDb, Db, migrateLatest } from '../../src/db/knex';
 import { parseSearchCriteria } from '../../src/domain/dci/query';
 import { REGISTRIES, RegistryKey } from '../../src/domain/dci/registries';
 import { generateRecords } from '../../src/services/dci/generate';
-import { compactRegistryWrites, MatchCountCache, registryDataVersion } from '../../src/services/dci/matchCounts';
+import { compactRegistryWrites, foldRegistryWrites, MatchCountCache, registryDataVersion } from '../../src/services/dci/matchCounts';
 import { createRecord, upsertRecords } from '../../src/services/dci/records';
 import { inSearchTransaction, pageIds, searchPage } from '../../src/services/dci/search';
 
@@ -153,6 +153,21 @@ describe('DCI search: kept total_counts per registry data version', () => {
     expect(two.uncompacted).toBe(2);
     expect(await compactRegistryWrites(db, 'fr', 1)).toBe(1);
     expect(await version()).toEqual({ version: two.version, uncompacted: 1 });
+  });
+
+  test('the scheduled fold folds every registry, batch after batch, and keeps each version', async () => {
+    for (let i = 0; i < 7; i++) await db('registry_records').where({ identifier: 'M_OPEN_WRITE_2' }).update({ updated_at: db.fn.now() });
+    for (let i = 0; i < 3; i++) await createRecord(db, 'dr', generateRecords('dr', 1, 79, 10_000 + i)[0]);
+    const before = { fr: await version('fr'), dr: await version('dr') };
+    expect(before.fr.uncompacted).toBeGreaterThanOrEqual(7);
+    expect(before.dr.uncompacted).toBeGreaterThanOrEqual(3);
+    // Batches of 2: several transactions each, the last one finding fewer than 2.
+    expect(await foldRegistryWrites(db, 2)).toEqual({ dr: before.dr.uncompacted, fr: before.fr.uncompacted });
+    expect({ fr: await version('fr'), dr: await version('dr') }).toEqual({
+      fr: { version: before.fr.version, uncompacted: 0 },
+      dr: { version: before.dr.version, uncompacted: 0 },
+    });
+    expect(await foldRegistryWrites(db)).toEqual({});
   });
 
   test('a search compacts once the rows of writes pass COMPACT_ABOVE', async () => {

@@ -112,7 +112,8 @@ describe('invoicing', () => {
   it('creates the monthly Schedule idempotently; a triggered run invoices the month before', async () => {
     const target = { taskQueue: h.taskQueue, idPrefix: `test-${crypto.randomBytes(4).toString('hex')}` };
     const client = h.deps.temporal!;
-    const [id] = await ensureSchedules(client, target);
+    const ids = await ensureSchedules(client, target);
+    const id = ids[0];
     await ensureSchedules(client, target); // second start of a worker: no error, same schedule
     const handle = client.schedule.getHandle(id);
     try {
@@ -133,7 +134,7 @@ describe('invoicing', () => {
       const prev = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
       expect(result.month).toBe(`${prev.getUTCFullYear()}-${String(prev.getUTCMonth() + 1).padStart(2, '0')}`);
     } finally {
-      await handle.delete();
+      for (const each of ids) await client.schedule.getHandle(each).delete();
     }
   });
 });

@@ -2,6 +2,7 @@ import type { Deps } from '../../deps';
 import { buildOnSearch, finishSearch, planSearch } from '../../services/dci/searchRequests';
 import { endSubscription, fireSubscription, processUnsubscribe, registerSubscriptions, subscriptionSchedule } from '../../services/dci/subscriptions';
 import { buildTxnOnStatus } from '../../services/dci/txnStatus';
+import { foldRegistryWrites } from '../../services/dci/matchCounts';
 import { attemptDelivery, deliveredOrNot } from '../callbacks/activities';
 
 /**
@@ -34,6 +35,7 @@ export function createDciActivities(deps: Deps) {
     dciEndSubscription: (code: string) => endSubscription(deps, code),
     dciProcessUnsubscribe: (correlationId: string) => processUnsubscribe(deps, correlationId),
     dciBuildTxnOnStatus: (correlationId: string) => buildTxnOnStatus(deps, correlationId),
+    dciFoldRegistryWrites: () => foldRegistryWrites(deps.db),
   };
 }
 

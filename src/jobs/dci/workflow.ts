@@ -165,3 +165,14 @@ export async function dciUnsubscribe(correlationId: string): Promise<{ unsubscri
 export async function dciTxnStatus(correlationId: string): Promise<void> {
   await deliverCallbackWithRetries(await acts.dciBuildTxnOnStatus(correlationId));
 }
+
+const fold = proxyActivities<DciActivities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 3 } });
+
+/**
+ * Run every 5 minutes by the `steward-registry-writes-fold` Schedule: folds the rows of registry
+ * writes into each registry's data version (matchCounts.ts), keeping the version every search
+ * reads a count over few rows. A run that fails is left to the next.
+ */
+export async function dciRegistryWritesFold(): Promise<Record<string, number>> {
+  return fold.dciFoldRegistryWrites();
+}

@@ -51,6 +51,22 @@ export async function compactRegistryWrites(db: Db, registry: RegistryKey, atMos
 }
 
 /**
+ * Folds every registry's writes, `batch` rows a transaction, until a fold finds fewer: what the
+ * `steward-registry-writes-fold` Schedule runs, so that a registry written by many small
+ * transactions and not searched for a while does not leave its next searches thousands of rows to
+ * count (searches fold too, but only 10,000 rows each). Returns the rows folded per registry.
+ */
+export async function foldRegistryWrites(db: Db, batch = 10_000): Promise<Record<string, number>> {
+  const folded: Record<string, number> = {};
+  const { rows } = await db.raw<{ rows: { registry: RegistryKey }[] }>('SELECT DISTINCT registry FROM registry_writes ORDER BY registry');
+  for (const { registry } of rows) {
+    folded[registry] = 0;
+    for (let n = batch; n === batch; folded[registry] += n) n = await compactRegistryWrites(db, registry, batch);
+  }
+  return folded;
+}
+
+/**
  * The counts, keyed by registry, data version and the count statement; the least recently used
  * goes first once `capacity` are kept. Only counts of a version the search read are handed back,
  * so one of an old version is never wrong, only unused until it ages out.
