@@ -10,6 +10,7 @@ import { stewardDataConverter } from './temporal/codec';
 import { installTracing } from './telemetry/tracing';
 import { closeSharedChannels } from './notifications/channels';
 import { MatchCountCache } from './services/dci/matchCounts';
+import { FilterIndexes } from './services/dci/filterIndex';
 
 export interface Endpoints {
   databaseUrl: string;
@@ -24,11 +25,13 @@ export async function buildDeps(config: Config, endpoints: Endpoints): Promise<D
   const temporal = endpoints.temporalAddress
     ? await connectClient({ address: endpoints.temporalAddress, namespace: config.temporal.namespace, dataConverter: stewardDataConverter(config), tracing })
     : undefined;
-  return { config: { ...config, databaseUrl: endpoints.databaseUrl }, db, jwtKeys, temporal, tracing, matchCounts: new MatchCountCache() };
+  const filterIndexes = config.dci.filterIndex.enabled ? new FilterIndexes(db, config.dci.filterIndex.refreshMs) : undefined;
+  return { config: { ...config, databaseUrl: endpoints.databaseUrl }, db, jwtKeys, temporal, tracing, matchCounts: new MatchCountCache(), filterIndexes };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
   await deps.temporal?.connection.close();
+  await deps.filterIndexes?.settle();
   await deps.db.destroy();
   closeSharedChannels();
   // Sends the spans still batched.

@@ -128,6 +128,12 @@ const tree = z.object({
       dr: env('DCI_DR_ID', z.string().min(1).default('dr.steward.local')),
       fr: env('DCI_FR_ID', z.string().min(1).default('fr.steward.local')),
     }),
+    /** The registries' filter columns held in memory by the API to count search matches (src/services/dci/filterIndex.ts). */
+    filterIndex: z.object({
+      enabled: env('DCI_FILTER_INDEX', z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1')),
+      /** The least time between two reads of one registry's columns after its records changed. */
+      refreshMs: env('DCI_FILTER_INDEX_REFRESH_MS', z.coerce.number().int().min(0).default(10_000)),
+    }),
   }),
   /** Bearer token of the registry records admin REST API (/dci/admin); development: generated into the data folder. */
   adminApiToken: env('ADMIN_API_TOKEN', z.string().min(32, 'ADMIN_API_TOKEN must be at least 32 characters').optional()),

@@ -6,6 +6,7 @@ import { Cond, orderBySql, parseSearchCriteria, ParsedSearch, toSql } from '../.
 import { REGISTRIES, RegistryKey } from '../../src/domain/dci/registries';
 import { generateRecords } from '../../src/services/dci/generate';
 import { createRecord, upsertRecords } from '../../src/services/dci/records';
+import { oddDrRecords, oddFrRecords } from '../helpers/dciOddRecords';
 
 const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
 
@@ -45,22 +46,11 @@ describe('DCI typed columns', () => {
       return r;
     });
     await upsertRecords(db, 'fr', generated);
-    const odd = (n: number, rest: Record<string, unknown>) => createRecord(db, 'fr', { famer_personal_details: { member_identifier: { identifier_type: 'NationalID', identifier_value: `${PREFIX}odd${n}` } }, ...rest });
-    await odd(1, { farm_details: { farm_type: 'Cooperative farms', place: { name: 'Lampang', geo: { latitude: 9.55 } } } });
-    await odd(2, { farm_details: [{ farm_type: ['Cooperative farms'] }, 'loose', [{ farm_type: 'Cooperative farms' }]] });
-    await odd(3, { family_details: { poverty_score: null, group_type: null, group_size: 3 }, machineries_details: [] });
-    await odd(4, { family_details: { group_type: 'household', poverty_score: 1 }, machineries_details: [{ type: 'Hand tools', count: 2 }, 7] });
-    await odd(5, { farm_details: [{ farming_activities: [{ crop_production: { crop_type: 'Rice' } }] }, { farming_activities: [{ crop_production: [{ crop_type: 'Rice', season: 'winter' }] }] }] });
-    await odd(6, { family_details: { poverty_score: 99.5, group_size: 1, group_type: 'family', extra: { a: 1 } } });
-    await odd(7, { family_details: [{ group_type: 'family' }], farm_details: [{ place: [{ name: 'Lampang' }], farm_type: [['Cooperative farms']] }], machineries_details: { type: 'Hand tools' } });
-    await odd(9, { family_details: { group_type: 'family', group_size: 2 } }); // follows the catalogue, lacks poverty_score
-    await odd(10, { family_details: { poverty_score: [3, 97], group_size: 2 } }); // a list where one number belongs (validation lets it through)
-    await odd(8, { family_details: { group_type: ['household'] }, farm_details: [{ farming_activities: { crop_production: [{ crop_type: 'Rice' }] } }, { farming_activities: [{ crop_production: [{ crop_type: ['Rice'] }, { crop_type: 'Maize' }] }] }] });
+    for (const record of oddFrRecords(PREFIX)) await createRecord(db, 'fr', record);
     const drIdentifier = (n: number | string) => ({ personal_details: { identifier: `${PREFIX}dr${n}` } });
     const dr = generateRecords('dr', 200, 914, 0).map((r, i) => ({ ...r, personal_details: { ...(r as { personal_details: object }).personal_details, ...drIdentifier(i).personal_details } }));
     await upsertRecords(db, 'dr', dr);
-    await createRecord(db, 'dr', { personal_details: { ...drIdentifier('odd1').personal_details, gender: ['female'] }, disability_status: { value: 'Active' }, disability_details: { impairment_type: 'Visual' } });
-    await createRecord(db, 'dr', { personal_details: { ...drIdentifier('odd2').personal_details, gender: { value: 'female' } }, location: null, disability_level: ['Severe'], disability_details: [{ impairment_type: 'Visual' }, { impairment_type: null }, 'Visual'] });
+    for (const record of oddDrRecords(PREFIX)) await createRecord(db, 'dr', record);
     await db.raw('ANALYZE registry_records');
   });
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { explainNodes, PlanNode } from '../../db/explain';
 import { logger } from '../../logger';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 import { COMPACT_ABOVE, compactRegistryWrites, MatchCountCache, registryDataVersion } from './matchCounts';
+import type { FilterIndexes } from './filterIndex';
 
 /**
  * Runs DCI searches in PostgreSQL: one page with its total (sync search), or a fixed snapshot of
@@ -215,19 +216,29 @@ export interface SearchPage {
 /**
  * One page (1-based) of the matches in the requested order, and how many match in all (pageIds,
  * the way choosePagePlan picks), then the page's records by ID. With `counts`, a total counted
- * for an earlier page of the same search over the same data version is taken from there.
+ * for an earlier page of the same search over the same data version is taken from there; with
+ * `columns`, a first page's total is counted in memory when they are of that version.
  */
-export async function searchPage(db: Db, registry: RegistryKey, parsed: ParsedSearch, pageSize: number, pageNumber: number, counts?: MatchCountCache): Promise<SearchPage> {
+export async function searchPage(
+  db: Db,
+  registry: RegistryKey,
+  parsed: ParsedSearch,
+  pageSize: number,
+  pageNumber: number,
+  counts?: MatchCountCache,
+  columns?: FilterIndexes,
+): Promise<SearchPage> {
   let compact = false;
   const { total, ids } = isIdentifierLookup(parsed)
     ? await pageIds(db, registry, parsed, pageSize, pageNumber, false)
     : await inSearchTransaction(db, async (trx) => {
         const { walk } = await choosePagePlan(trx, registry, parsed, pageSize, pageNumber);
-        if (!counts) return pageIds(trx, registry, parsed, pageSize, pageNumber, walk);
+        if (!counts && !columns) return pageIds(trx, registry, parsed, pageSize, pageNumber, walk);
         const { version, uncompacted } = await registryDataVersion(trx, registry);
         const count = countQuery(registry, parsed);
-        const found = await pageIds(trx, registry, parsed, pageSize, pageNumber, walk, counts.get(registry, version, count));
-        counts.set(registry, version, count, found.total);
+        const known = counts?.get(registry, version, count) ?? columns?.count(registry, version, parsed.where);
+        const found = await pageIds(trx, registry, parsed, pageSize, pageNumber, walk, known);
+        counts?.set(registry, version, count, found.total);
         compact = uncompacted > COMPACT_ABOVE;
         return found;
       });

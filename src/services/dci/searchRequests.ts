@@ -42,7 +42,7 @@ export async function syncSearch(deps: Deps, r: Received<'search'>) {
       const p = checked.parsed.pagination;
       const pageSize = p?.pageSize ?? DEFAULT_PAGE_SIZE;
       const pageNumber = p?.pageNumber ?? 1;
-      const page = await searchPage(deps.db, r.registry, checked.parsed, pageSize, pageNumber, deps.matchCounts);
+      const page = await searchPage(deps.db, r.registry, checked.parsed, pageSize, pageNumber, deps.matchCounts, deps.filterIndexes);
       outcome =
         !p && page.total > DEFAULT_PAGE_SIZE
           ? { status: 'rjct', reasonCode: 'rjct.search.too_many_records_found', message: `${page.total} records match; ask for them in pages (search_criteria.pagination.page_size up to ${DEFAULT_PAGE_SIZE}) or use the async search` }
