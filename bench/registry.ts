@@ -117,9 +117,9 @@ async function measure(db: Db, records: number): Promise<void> {
       return walk ? `the page by an index walk, the total counted apart: ${describePlan(ordered)}` : describePlan(await explainNodes(trx, pageQuery(trx, 'fr', parsed, pageSize, pageNumber)));
     });
     console.log(`      plan: ${plan}`);
-    // The same search with the total counted by PostgreSQL: columns switched off (DCI_FILTER_INDEX=false) or not yet read after a write.
+    // The same search found by PostgreSQL: columns switched off (DCI_FILTER_INDEX=false) or not yet read after a write.
     const inPostgres = await timed(RUNS, () => searchPage(db, 'fr', parsed, pageSize, pageNumber));
-    console.log(`      counted in PostgreSQL instead (columns off or stale): p50 ${percentile(inPostgres, 50).toFixed(1)} ms, p95 ${percentile(inPostgres, 95).toFixed(1)} ms`);
+    console.log(`      found by PostgreSQL instead (columns off or stale): p50 ${percentile(inPostgres, 50).toFixed(1)} ms, p95 ${percentile(inPostgres, 95).toFixed(1)} ms`);
     // The floor of an exact total_count: PostgreSQL counting the same matches and returning nothing else.
     const counts = await timed(COUNT_RUNS, () => inSearchTransaction(db, (trx) => countMatches(trx, 'fr', parsed)));
     console.log(`      count alone (the floor of an exact total_count): p50 ${percentile(counts, 50).toFixed(1)} ms, p95 ${percentile(counts, 95).toFixed(1)} ms`);

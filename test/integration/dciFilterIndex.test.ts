@@ -3,8 +3,8 @@ import type { Knex } from 'knex';
 import { loadConfig } from '../../src/config';
 import { createDb, Db, migrateLatest } from '../../src/db/knex';
 import type { Attribute } from '../../src/domain/dci/catalogue';
-import { countColumnar } from '../../src/domain/dci/columnar';
-import { Cond, Op, parseSearchCriteria, toSql } from '../../src/domain/dci/query';
+import { countColumnar, pageColumnar } from '../../src/domain/dci/columnar';
+import { Cond, Op, orderBySql, parseSearchCriteria, parseSort, SortKey, toSql } from '../../src/domain/dci/query';
 import { REGISTRIES, RegistryKey } from '../../src/domain/dci/registries';
 import { FilterIndexes, readColumnar } from '../../src/services/dci/filterIndex';
 import { generateRecords } from '../../src/services/dci/generate';
@@ -92,7 +92,20 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     expect(mismatches).toEqual([]);
   });
 
-  test('random trees of and/or/not over those leaves count what PostgreSQL counts; trees naming other attributes are left to PostgreSQL', async () => {
+  /** PostgreSQL's page of the same condition in the same order (what orderedPageQuery reads). */
+  const sqlPage = async (cond: Cond, sort: SortKey[], offset: number, limit: number) => {
+    const where = toSql(cond);
+    const order = orderBySql(sort);
+    const { rows } = await db.raw(`SELECT id FROM registry_records WHERE registry = 'fr' AND ${where.sql} ORDER BY ${order.sql} LIMIT ? OFFSET ?`, [
+      ...where.bindings,
+      ...order.bindings,
+      limit,
+      offset,
+    ] as Knex.RawBinding[]);
+    return rows.map((r: { id: string }) => r.id);
+  };
+
+  test('random trees of and/or/not over those leaves count what PostgreSQL counts, and page in its order; trees naming other attributes are left to PostgreSQL', async () => {
     const { records } = await readColumnar(db, 'fr');
     const all = await leaves('fr');
     const season = REGISTRIES.fr.catalogue.get('farm_details.farming_activities.crop_production.season')!;
@@ -104,13 +117,20 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
       if (r < 0.5) return { kind: 'not', item: tree(depth - 1) };
       return { kind: r < 0.75 ? 'and' : 'or', items: Array.from({ length: 2 + Math.floor(rnd.next() * 2) }, () => tree(depth - 1)) };
     };
+    const sortable = [...REGISTRIES.fr.catalogue.values()].filter((a) => a.column && a.path.startsWith('family_details'));
     const mismatches = [];
     const counts = new Set<number>();
     for (let i = 0; i < 300; i++) {
       const cond = tree(3);
-      const [memory, sql] = [countColumnar(records, cond), await sqlCount('fr', cond)];
+      const sort: SortKey[] = Array.from({ length: Math.floor(rnd.next() * 3) }, () => ({ attr: rnd.pick(sortable), order: rnd.pick(['asc', 'desc'] as const) }));
+      const sql = await sqlCount('fr', cond);
+      const [offset, limit] = [rnd.pick([0, 0, 7, Math.max(0, sql - 3), sql + 1]), rnd.pick([1, 5, 20])];
+      const [memory, page] = [countColumnar(records, cond), pageColumnar(records, cond, sort, offset, limit)];
+      const sqlIds = await sqlPage(cond, sort, offset, limit);
       counts.add(sql);
-      if (memory !== sql) mismatches.push({ cond: toSql(cond), memory, sql });
+      if (memory !== sql || page?.total !== sql || JSON.stringify(page?.ids) !== JSON.stringify(sqlIds)) {
+        mismatches.push({ cond: toSql(cond), sort: sort.map((k) => `${k.attr.path} ${k.order}`), offset, limit, memory, sql, page, sqlIds });
+      }
     }
     expect(mismatches).toEqual([]);
     expect(counts.size).toBeGreaterThan(50); // trees that select very different sets, not all or nothing
@@ -119,7 +139,7 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     expect(countColumnar(records, lookup.where)).toBeUndefined();
   });
 
-  test('searches count in memory once the columns are of their data version, and in PostgreSQL after a write until they are read again', async () => {
+  test('searches are answered from the columns once they are of their data version, and by PostgreSQL after a write until they are read again', async () => {
     const columns = new FilterIndexes(db, 0);
     const parsed = parseSearchCriteria(REGISTRIES.fr, {
       query_type: 'expression',
@@ -129,28 +149,32 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     const page = (n: number) => searchPage(db, 'fr', parsed, 10, n, undefined, columns);
     const uncounted = await searchPage(db, 'fr', parsed, 10, 2); // no kept total, no columns: PostgreSQL alone
     expect(await page(2)).toEqual(uncounted); // columns not read yet: counted in PostgreSQL, the read starts
-    expect(columns.counted).toBe(0);
+    expect(columns.used).toBe(0);
     await columns.settle();
     expect(columns.builds).toBe(1);
     expect(await page(2)).toEqual(uncounted);
     expect(await page(1)).toEqual(await searchPage(db, 'fr', parsed, 10, 1));
-    expect(columns.counted).toBe(2);
+    expect(columns.used).toBe(2);
     // A new matching record: the next search reads another version, counts in PostgreSQL and starts a read.
     const record = generateRecords('fr', 1, 32, 5000)[0] as { family_details: { group_type: string }; machineries_details: { type: string }[] };
     record.family_details.group_type = 'family';
     record.machineries_details = [{ type: 'Hand tools' }];
     await createRecord(db, 'fr', record);
     expect((await page(1)).total).toBe(uncounted.total + 1);
-    expect(columns.counted).toBe(2);
+    expect(columns.used).toBe(2);
     await columns.settle();
     expect((await page(1)).total).toBe(uncounted.total + 1);
-    expect(columns).toMatchObject({ counted: 3, builds: 2 });
-    // A kept total is still taken first when both are given.
+    expect(columns).toMatchObject({ used: 3, builds: 2 });
+    // With the columns current, every page comes from them; the kept totals are not asked.
     const kept = new MatchCountCache();
     await searchPage(db, 'fr', parsed, 10, 1, kept, columns);
-    expect(columns.counted).toBe(4);
+    expect(columns.used).toBe(4);
     await searchPage(db, 'fr', parsed, 10, 2, kept, columns);
-    expect({ counted: columns.counted, hits: kept.hits }).toEqual({ counted: 4, hits: 1 });
+    expect({ used: columns.used, hits: kept.hits }).toEqual({ used: 5, hits: 0 });
+    // Sorted by a string (PostgreSQL's collation orders strings): the page is read in PostgreSQL, its total counted in memory.
+    const byType = { ...parsed, sort: parseSort(REGISTRIES.fr, [{ attribute_name: 'group_type', sort_order: 'desc' }]) };
+    expect(await searchPage(db, 'fr', byType, 10, 3, undefined, columns)).toEqual(await searchPage(db, 'fr', byType, 10, 3));
+    expect(columns.used).toBe(6);
   });
 
   test('a number column holding a value no double is exactly is left to PostgreSQL; the other columns still count', async () => {

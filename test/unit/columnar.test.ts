@@ -1,4 +1,5 @@
-import { ColumnarBuilder, countColumnar, exactDouble } from '../../src/domain/dci/columnar';
+import { ColumnarBuilder, countColumnar, exactDouble, pageColumnar } from '../../src/domain/dci/columnar';
+import type { Cond } from '../../src/domain/dci/query';
 import { REGISTRIES } from '../../src/domain/dci/registries';
 
 describe('in-memory filter columns (pure parts)', () => {
@@ -13,16 +14,18 @@ describe('in-memory filter columns (pure parts)', () => {
     ['1e400', false],
   ])('exactDouble(%s) is %s', (text, exact) => expect(exactDouble(text)).toBe(exact));
 
+  const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const attr = (path: string) => REGISTRIES.fr.catalogue.get(path)!;
+  const size = attr('family_details.group_size');
+  const type = attr('family_details.group_type');
+
   it('reads each number column only if every value is exact, and counts over the bounds and strings', () => {
     const b = new ColumnarBuilder(3, ['num_fr_group_size', 'num_fr_poverty_score'], ['str_fr_group_type']);
-    b.add({ num_fr_group_size: { lo: '2', hi: '2' }, num_fr_poverty_score: { lo: '0.10000000000000000001', hi: '0.10000000000000000001' } }, { str_fr_group_type: ['family'] });
-    b.add({ num_fr_group_size: { lo: null, hi: null }, num_fr_poverty_score: { lo: '3', hi: '97' } }, { str_fr_group_type: [] });
-    b.add({ num_fr_group_size: { lo: '5', hi: '7' }, num_fr_poverty_score: { lo: null, hi: null } }, { str_fr_group_type: ['household', 'family'] });
+    b.add([uuid(1), '2', '2', '0.10000000000000000001', '0.10000000000000000001', ['family']]);
+    b.add([uuid(2), null, null, '3', '97', []]);
+    b.add([uuid(3), '5', '7', null, null, ['household', 'family']]);
     const records = b.finish();
     expect([...records.numbers.keys()]).toEqual(['num_fr_group_size']);
-    const attr = (path: string) => REGISTRIES.fr.catalogue.get(path)!;
-    const size = attr('family_details.group_size');
-    const type = attr('family_details.group_type');
     expect(countColumnar(records, { kind: 'cmp', attr: size, op: 'gt', value: 6 })).toBe(1); // 5..7: its largest
     expect(countColumnar(records, { kind: 'cmp', attr: size, op: 'lte', value: 5 })).toBe(2); // none: neither way
     expect(countColumnar(records, { kind: 'not', item: { kind: 'cmp', attr: size, op: 'lte', value: 5 } })).toBe(1);
@@ -31,10 +34,29 @@ describe('in-memory filter columns (pure parts)', () => {
     expect(countColumnar(records, { kind: 'cmp', attr: attr('family_details.poverty_score'), op: 'gt', value: 1 })).toBeUndefined();
   });
 
-  it('refuses more or fewer records than it was sized for', () => {
-    const b = new ColumnarBuilder(1, [], []);
-    expect(() => b.finish()).toThrow('0 records read, 1 counted');
-    b.add({}, {});
-    expect(() => b.add({}, {})).toThrow('more records than the 1 counted');
+  it('pages in the sort order, missing numbers last either way, then by id', () => {
+    const sizes = [4, null, 2, 4, null, 9, 1];
+    const b = new ColumnarBuilder(sizes.length, ['num_fr_group_size'], ['str_fr_group_type']);
+    sizes.forEach((v, i) => b.add([uuid(i), v === null ? null : String(v), v === null ? null : String(v), ['family']]));
+    const records = b.finish();
+    const all: Cond = { kind: 'cmp', attr: type, op: 'eq', value: 'family' };
+    const order = (desc: boolean, offset = 0, limit = 10) => pageColumnar(records, all, [{ attr: size, order: desc ? 'desc' : 'asc' }], offset, limit)!.ids.map((id) => Number(id.slice(-2)));
+    expect(order(false)).toEqual([6, 2, 0, 3, 5, 1, 4]);
+    expect(order(true)).toEqual([5, 0, 3, 2, 6, 1, 4]);
+    expect(order(true, 2, 3)).toEqual([3, 2, 6]);
+    expect(order(false, 6, 3)).toEqual([4]);
+    expect(pageColumnar(records, all, [], 5, 10)).toEqual({ total: 7, ids: [uuid(5), uuid(6)] });
+    expect(pageColumnar(records, all, [], 9, 10)).toEqual({ total: 7, ids: [] });
+    // A sort on a strings column is left to PostgreSQL (its collation orders the strings).
+    expect(pageColumnar(records, all, [{ attr: type, order: 'asc' }], 0, 10)).toBeUndefined();
+  });
+
+  it('refuses more or fewer records than it was sized for, and rows out of id order', () => {
+    const b = new ColumnarBuilder(2, [], []);
+    b.add([uuid(2)]);
+    expect(() => b.finish()).toThrow('1 records read, 2 counted');
+    expect(() => b.add([uuid(1)])).toThrow('is not after the one before it');
+    b.add([uuid(3)]);
+    expect(() => b.add([uuid(4)])).toThrow('more records than the 2 counted');
   });
 });

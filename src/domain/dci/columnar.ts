@@ -1,4 +1,4 @@
-import type { Cond, Op } from './query';
+import type { Cond, Op, SortKey } from './query';
 
 /**
  * A registry's indexed filter columns held in memory, one entry per record, so that a search's
@@ -32,6 +32,8 @@ export interface StringsColumn {
 
 export interface ColumnarRecords {
   size: number;
+  /** Record i's UUID as 16 bytes at 16 * i; records are held in ascending UUID order, PostgreSQL's order of `id`. */
+  ids: Uint8Array;
   /** By column name; a number column absent here (not exact) is not counted in memory. */
   numbers: Map<string, NumberColumn>;
   strings: Map<string, StringsColumn>;
@@ -40,7 +42,10 @@ export interface ColumnarRecords {
 /** Whether a decimal (PostgreSQL numeric text) is exactly the double it parses to, written shortest. */
 export function exactDouble(text: string): boolean {
   const n = Number(text);
-  return Number.isFinite(n) && sameDecimal(text, String(n));
+  if (!Number.isFinite(n)) return false;
+  const shortest = String(n);
+  // Most values ("42", "9.55") are spelled the shortest way already: no need to compare digits.
+  return shortest === text || sameDecimal(text, shortest);
 }
 
 /** Two decimal spellings of one number: sign, significant digits and exponent compared. */
@@ -62,33 +67,44 @@ function decimalKey(text: string): string | undefined {
   return `${sign === '-' ? '-' : ''}${significant}e${point}`;
 }
 
-/** Collects one registry's columns record by record (sizes known up front: one count in the same snapshot). */
+/**
+ * Collects one registry's columns record by record, in ascending `id` order (sizes known up front:
+ * one count in the same snapshot). A row is positional: the UUID, then each number column's
+ * smallest and largest number as PostgreSQL prints them (null: none), then each strings column's strings.
+ */
 export class ColumnarBuilder {
   private n = 0;
-  private readonly numbers = new Map<string, NumberColumn & { exact: boolean }>();
-  private readonly strings = new Map<string, { offsets: Int32Array; codes: number[]; dictionary: Map<string, number> }>();
+  private readonly ids: Uint8Array;
+  private readonly numbers: (NumberColumn & { name: string; exact: boolean })[];
+  private readonly strings: { name: string; offsets: Int32Array; codes: number[]; dictionary: Map<string, number> }[];
 
   constructor(
     private readonly size: number,
     numberColumns: string[],
     stringsColumns: string[],
   ) {
-    for (const c of numberColumns) this.numbers.set(c, { lo: new Float64Array(size), hi: new Float64Array(size), exact: true });
-    for (const c of stringsColumns) this.strings.set(c, { offsets: new Int32Array(size + 1), codes: [], dictionary: new Map() });
+    this.ids = new Uint8Array(16 * size);
+    this.numbers = numberColumns.map((name) => ({ name, lo: new Float64Array(size), hi: new Float64Array(size), exact: true }));
+    this.strings = stringsColumns.map((name) => ({ name, offsets: new Int32Array(size + 1), codes: [], dictionary: new Map() }));
   }
 
-  /** One record: each number column's smallest and largest number as PostgreSQL prints them (null: none), each strings column's strings. */
-  add(numbers: Record<string, { lo: string | null; hi: string | null }>, strings: Record<string, string[] | null>): void {
+  add(row: readonly (string | string[] | null)[]): void {
     if (this.n === this.size) throw new Error(`more records than the ${this.size} counted`);
-    const i = this.n++;
-    for (const [name, col] of this.numbers) {
-      const { lo, hi } = numbers[name];
+    const i = this.n;
+    const hex = (row[0] as string).replace(/-/g, '');
+    for (let b = 0; b < 16; b++) this.ids[16 * i + b] = parseInt(hex.slice(2 * b, 2 * b + 2), 16);
+    if (i > 0 && compareIds(this.ids, i - 1, i) >= 0) throw new Error(`record ${row[0]} is not after the one before it: rows must come in ascending id order`);
+    this.n++;
+    let at = 1;
+    for (const col of this.numbers) {
+      const lo = row[at++] as string | null;
+      const hi = row[at++] as string | null;
       col.lo[i] = lo === null ? NaN : Number(lo);
       col.hi[i] = hi === null ? NaN : Number(hi);
       if (col.exact && ((lo !== null && !exactDouble(lo)) || (hi !== null && !exactDouble(hi)))) col.exact = false;
     }
-    for (const [name, col] of this.strings) {
-      for (const s of strings[name] ?? []) {
+    for (const col of this.strings) {
+      for (const s of (row[at++] as string[] | null) ?? []) {
         let code = col.dictionary.get(s);
         if (code === undefined) col.dictionary.set(s, (code = col.dictionary.size));
         col.codes.push(code);
@@ -100,11 +116,28 @@ export class ColumnarBuilder {
   finish(): ColumnarRecords {
     if (this.n !== this.size) throw new Error(`${this.n} records read, ${this.size} counted`);
     const numbers = new Map<string, NumberColumn>();
-    for (const [name, { lo, hi, exact }] of this.numbers) if (exact) numbers.set(name, { lo, hi });
+    for (const { name, lo, hi, exact } of this.numbers) if (exact) numbers.set(name, { lo, hi });
     const strings = new Map<string, StringsColumn>();
-    for (const [name, { offsets, codes, dictionary }] of this.strings) strings.set(name, { offsets, codes: Int32Array.from(codes), dictionary });
-    return { size: this.size, numbers, strings };
+    for (const { name, offsets, codes, dictionary } of this.strings) strings.set(name, { offsets, codes: Int32Array.from(codes), dictionary });
+    return { size: this.size, ids: this.ids, numbers, strings };
   }
+}
+
+/** Byte order of two held UUIDs (PostgreSQL compares uuid bytes the same way). */
+function compareIds(ids: Uint8Array, a: number, b: number): number {
+  for (let k = 0; k < 16; k++) {
+    const d = ids[16 * a + k] - ids[16 * b + k];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+function idText(ids: Uint8Array, i: number): string {
+  let hex = '';
+  for (let b = 16 * i; b < 16 * i + 16; b++) hex += HEX[ids[b]];
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Whether every condition of the tree is on a column held here. */
@@ -127,11 +160,72 @@ export function covers(records: ColumnarRecords, cond: Cond): boolean {
 
 /** How many records match, or undefined when a condition is not on a column held here. */
 export function countColumnar(records: ColumnarRecords, cond: Cond): number | undefined {
-  if (!covers(records, cond)) return undefined;
+  return pageColumnar(records, cond, [], 0, 0)?.total;
+}
+
+/**
+ * One page of the matches in the search's order and their total, or undefined when a condition or
+ * a sort key is not on a column held here. The order is orderBySql's: each sort key's value (a
+ * number column's `lower`, NULLS LAST either way), then `id`, the records' held order.
+ */
+export function pageColumnar(records: ColumnarRecords, cond: Cond, sort: SortKey[], offset: number, limit: number): { total: number; ids: string[] } | undefined {
+  const keys = sort.map((s) => ({ values: s.attr.column ? records.numbers.get(s.attr.column)?.lo : undefined, desc: s.order === 'desc' }));
+  if (!covers(records, cond) || keys.some((k) => !k.values)) return undefined;
   const match = evaluate(records, cond);
-  let count = 0;
-  for (let i = 0; i < match.length; i++) count += match[i];
-  return count;
+  let total = 0;
+  for (let i = 0; i < match.length; i++) total += match[i];
+  const wanted = Math.max(0, Math.min(limit, total - offset));
+  const page: number[] = [];
+  if (wanted > 0 && keys.length === 0) {
+    for (let i = 0, seen = 0; i < match.length && page.length < wanted; i++) if (match[i] && seen++ >= offset) page.push(i);
+  } else if (wanted > 0) {
+    const before = (a: number, b: number) => {
+      for (const { values, desc } of keys as { values: Float64Array; desc: boolean }[]) {
+        const [va, vb] = [values[a], values[b]];
+        if (Number.isNaN(va) || Number.isNaN(vb)) {
+          if (Number.isNaN(va) !== Number.isNaN(vb)) return Number.isNaN(vb) ? -1 : 1; // NULLS LAST
+        } else if (va !== vb) return (va < vb) !== desc ? -1 : 1;
+      }
+      return a - b;
+    };
+    page.push(...firstInOrder(match, offset + wanted, before).slice(offset));
+  }
+  return { total, ids: page.map((i) => idText(records.ids, i)) };
+}
+
+/** The first `k` matching positions in `before`'s order: a bounded max-heap, so k log k memory and n log k time. */
+function firstInOrder(match: Uint8Array, k: number, before: (a: number, b: number) => number): number[] {
+  const heap: number[] = [];
+  const up = (j: number) => {
+    while (j > 0) {
+      const parent = (j - 1) >> 1;
+      if (before(heap[parent], heap[j]) >= 0) return;
+      [heap[parent], heap[j]] = [heap[j], heap[parent]];
+      j = parent;
+    }
+  };
+  const down = (j: number) => {
+    for (;;) {
+      const [l, r] = [2 * j + 1, 2 * j + 2];
+      let worst = j;
+      if (l < heap.length && before(heap[l], heap[worst]) > 0) worst = l;
+      if (r < heap.length && before(heap[r], heap[worst]) > 0) worst = r;
+      if (worst === j) return;
+      [heap[worst], heap[j]] = [heap[j], heap[worst]];
+      j = worst;
+    }
+  };
+  for (let i = 0; i < match.length; i++) {
+    if (!match[i]) continue;
+    if (heap.length < k) {
+      heap.push(i);
+      up(heap.length - 1);
+    } else if (before(i, heap[0]) < 0) {
+      heap[0] = i;
+      down(0);
+    }
+  }
+  return heap.sort(before);
 }
 
 /** 1 where the record matches, 0 where not (NULL read as false, see the module comment). */

@@ -1,6 +1,5 @@
 import type { Db } from '../../db/knex';
-import { ColumnarBuilder, ColumnarRecords, countColumnar } from '../../domain/dci/columnar';
-import type { Cond } from '../../domain/dci/query';
+import { ColumnarBuilder, ColumnarRecords } from '../../domain/dci/columnar';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 import { logger } from '../../logger';
 import { registryDataVersion } from './matchCounts';
@@ -8,8 +7,8 @@ import { registryDataVersion } from './matchCounts';
 /**
  * Each registry's typed filter columns in memory (src/domain/dci/columnar.ts), read in one
  * snapshot together with the registry's data version (matchCounts.ts): a search whose snapshot
- * reads the same version sees the same records, so counting its matches in memory gives the exact
- * total_count PostgreSQL would. A search over another version is counted in PostgreSQL and starts
+ * reads the same version sees the same records, so its matches found in memory are the ones
+ * PostgreSQL would find (page and exact total_count). A search over another version runs in PostgreSQL and starts
  * a rebuild in the background (one a registry at a time, at most one every `refreshMs`): a
  * registry written all the time is counted in PostgreSQL until a quiet moment. Per API process;
  * over 1,000,000 FR records the columns take ~120 MB and a rebuild a few seconds.
@@ -18,8 +17,8 @@ export class FilterIndexes {
   private readonly held = new Map<RegistryKey, { version: string; records: ColumnarRecords }>();
   private readonly building = new Map<RegistryKey, Promise<void>>();
   private readonly lastStart = new Map<RegistryKey, number>();
-  /** Counts answered in memory, and rebuilds done. */
-  counted = 0;
+  /** Searches answered from the columns, and reads of them done. */
+  used = 0;
   builds = 0;
 
   constructor(
@@ -28,19 +27,18 @@ export class FilterIndexes {
   ) {}
 
   /**
-   * The exact count of `cond`'s matches if the columns held are of `version` (read in the
-   * search's snapshot) and hold every column the condition names; otherwise undefined, and a
-   * rebuild starts if the columns are of another version.
+   * Runs `use` on the columns if they are of `version` (read in the search's snapshot), counting
+   * the searches it answers; otherwise undefined, and a read starts.
    */
-  count(registry: RegistryKey, version: string, cond: Cond): number | undefined {
+  use<T>(registry: RegistryKey, version: string, use: (records: ColumnarRecords) => T | undefined): T | undefined {
     const held = this.held.get(registry);
     if (held?.version !== version) {
       this.refresh(registry);
       return undefined;
     }
-    const count = countColumnar(held.records, cond);
-    if (count !== undefined) this.counted++;
-    return count;
+    const answer = use(held.records);
+    if (answer !== undefined) this.used++;
+    return answer;
   }
 
   /** Starts reading the registry's columns, unless a read runs or one started less than refreshMs ago. */
@@ -72,28 +70,25 @@ function typedColumns(registry: RegistryKey) {
   };
 }
 
-/** Reads the registry's typed columns and its data version in one read-only snapshot, 10,000 records a fetch. */
+/**
+ * Reads the registry's typed columns and its data version in one read-only snapshot, in `id`
+ * order, 10,000 records a fetch, each one JSON text (one field to parse, not one per column).
+ */
 export async function readColumnar(db: Db, registry: RegistryKey): Promise<{ version: string; records: ColumnarRecords }> {
   const { numbers, strings } = typedColumns(registry);
-  const select = [
-    ...numbers.flatMap((c) => [`lower(${c})::text AS "${c}:lo"`, `upper(${c})::text AS "${c}:hi"`]),
-    ...strings.map((c) => `${c} AS "${c}"`),
-  ].join(', ');
+  const fields = ['id', ...numbers.flatMap((c) => [`lower(${c})::text`, `upper(${c})::text`]), ...strings].join(', ');
   return db.transaction(
     async (trx) => {
+      // The sort by id of a million rows stays in memory.
+      await trx.raw(`SET LOCAL work_mem = '256MB'`);
       const { version } = await registryDataVersion(trx, registry);
       const { rows } = await trx.raw('SELECT count(*) AS n FROM registry_records WHERE registry = ?', [registry]);
       const builder = new ColumnarBuilder(Number(rows[0].n), numbers, strings);
-      await trx.raw(`DECLARE columnar NO SCROLL CURSOR FOR SELECT ${select} FROM registry_records WHERE registry = ?`, [registry]);
+      await trx.raw(`DECLARE columnar NO SCROLL CURSOR FOR SELECT json_build_array(${fields})::text AS r FROM registry_records WHERE registry = ? ORDER BY id`, [registry]);
       for (;;) {
-        const batch: Record<string, string | string[] | null>[] = (await trx.raw('FETCH 10000 FROM columnar')).rows;
+        const batch: { r: string }[] = (await trx.raw('FETCH 10000 FROM columnar')).rows;
         if (batch.length === 0) break;
-        for (const row of batch) {
-          builder.add(
-            Object.fromEntries(numbers.map((c) => [c, { lo: row[`${c}:lo`] as string | null, hi: row[`${c}:hi`] as string | null }])),
-            Object.fromEntries(strings.map((c) => [c, row[c] as string[] | null])),
-          );
-        }
+        for (const { r } of batch) builder.add(JSON.parse(r));
       }
       return { version, records: builder.finish() };
     },

@@ -6,6 +6,7 @@ import { logger } from '../../logger';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 import { COMPACT_ABOVE, compactRegistryWrites, MatchCountCache, registryDataVersion } from './matchCounts';
 import type { FilterIndexes } from './filterIndex';
+import { countColumnar, pageColumnar } from '../../domain/dci/columnar';
 
 /**
  * Runs DCI searches in PostgreSQL: one page with its total (sync search), or a fixed snapshot of
@@ -217,7 +218,8 @@ export interface SearchPage {
  * One page (1-based) of the matches in the requested order, and how many match in all (pageIds,
  * the way choosePagePlan picks), then the page's records by ID. With `counts`, a total counted
  * for an earlier page of the same search over the same data version is taken from there; with
- * `columns`, a first page's total is counted in memory when they are of that version.
+ * `columns` of that version, the page and total are found in memory (or, where the sort is not on
+ * a column held there, the total).
  */
 export async function searchPage(
   db: Db,
@@ -232,14 +234,17 @@ export async function searchPage(
   const { total, ids } = isIdentifierLookup(parsed)
     ? await pageIds(db, registry, parsed, pageSize, pageNumber, false)
     : await inSearchTransaction(db, async (trx) => {
-        const { walk } = await choosePagePlan(trx, registry, parsed, pageSize, pageNumber);
-        if (!counts && !columns) return pageIds(trx, registry, parsed, pageSize, pageNumber, walk);
+        if (!counts && !columns) return pageIds(trx, registry, parsed, pageSize, pageNumber, (await choosePagePlan(trx, registry, parsed, pageSize, pageNumber)).walk);
         const { version, uncompacted } = await registryDataVersion(trx, registry);
+        compact = uncompacted > COMPACT_ABOVE;
+        const offset = (pageNumber - 1) * pageSize;
+        const inMemory = columns?.use(registry, version, (records) => pageColumnar(records, parsed.where, parsed.sort, offset, pageSize));
+        if (inMemory) return inMemory;
+        const { walk } = await choosePagePlan(trx, registry, parsed, pageSize, pageNumber);
         const count = countQuery(registry, parsed);
-        const known = counts?.get(registry, version, count) ?? columns?.count(registry, version, parsed.where);
+        const known = counts?.get(registry, version, count) ?? columns?.use(registry, version, (records) => countColumnar(records, parsed.where));
         const found = await pageIds(trx, registry, parsed, pageSize, pageNumber, walk, known);
         counts?.set(registry, version, count, found.total);
-        compact = uncompacted > COMPACT_ABOVE;
         return found;
       });
   // The page is found: a fold that fails (it only tidies registry_writes) must not fail the search; the next search folds.
