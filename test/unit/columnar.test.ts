@@ -51,12 +51,24 @@ describe('in-memory filter columns (pure parts)', () => {
     expect(pageColumnar(records, all, [{ attr: type, order: 'asc' }], 0, 10)).toBeUndefined();
   });
 
-  it('refuses more or fewer records than it was sized for, and rows out of id order', () => {
+  it('holds records read in any order in id order, each with its own values', () => {
+    const b = new ColumnarBuilder(4, ['num_fr_group_size'], ['str_fr_group_type']);
+    for (const n of [3, 1, 4, 2]) b.add([uuid(n), String(n), String(n), Array.from({ length: n }, (_, k) => `t${n}.${k}`)]);
+    const records = b.finish();
+    const all: Cond = { kind: 'cmp', attr: size, op: 'gte', value: 0 };
+    expect(pageColumnar(records, all, [], 0, 10)!.ids).toEqual([1, 2, 3, 4].map(uuid));
+    expect(records.numbers.get('num_fr_group_size')!.lo).toEqual(Float64Array.from([1, 2, 3, 4]));
+    for (const n of [1, 2, 3, 4]) expect(countColumnar(records, { kind: 'cmp', attr: type, op: 'eq', value: `t${n}.${n - 1}` })).toBe(1);
+    expect(pageColumnar(records, { kind: 'cmp', attr: type, op: 'in', value: ['t3.0', 't1.0'] }, [], 0, 10)!.ids).toEqual([uuid(1), uuid(3)]);
+  });
+
+  it('refuses more or fewer records than it was sized for, an id that is no UUID, and one read twice', () => {
     const b = new ColumnarBuilder(2, [], []);
     b.add([uuid(2)]);
     expect(() => b.finish()).toThrow('1 records read, 2 counted');
-    expect(() => b.add([uuid(1)])).toThrow('is not after the one before it');
-    b.add([uuid(3)]);
+    expect(() => b.add(['x'])).toThrow('record id "x" is not a UUID');
+    b.add([uuid(2)]);
     expect(() => b.add([uuid(4)])).toThrow('more records than the 2 counted');
+    expect(() => b.finish()).toThrow(`record id ${uuid(2)} read twice`);
   });
 });

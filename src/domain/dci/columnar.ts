@@ -68,8 +68,9 @@ function decimalKey(text: string): string | undefined {
 }
 
 /**
- * Collects one registry's columns record by record, in ascending `id` order (sizes known up front:
- * one count in the same snapshot). A row is positional: the UUID, then each number column's
+ * Collects one registry's columns record by record, in any order, and holds them in ascending `id`
+ * order (sizes known up front: one count in the same snapshot). Sorting here, not in PostgreSQL:
+ * over 1,000,000 records `ORDER BY id` made the read 12 s instead of 5 s. A row is positional: the UUID, then each number column's
  * smallest and largest number as PostgreSQL prints them (null: none), then each strings column's strings.
  */
 export class ColumnarBuilder {
@@ -91,9 +92,15 @@ export class ColumnarBuilder {
   add(row: readonly (string | string[] | null)[]): void {
     if (this.n === this.size) throw new Error(`more records than the ${this.size} counted`);
     const i = this.n;
-    const hex = (row[0] as string).replace(/-/g, '');
-    for (let b = 0; b < 16; b++) this.ids[16 * i + b] = parseInt(hex.slice(2 * b, 2 * b + 2), 16);
-    if (i > 0 && compareIds(this.ids, i - 1, i) >= 0) throw new Error(`record ${row[0]} is not after the one before it: rows must come in ascending id order`);
+    const id = row[0] as string;
+    let bad = typeof id !== 'string' || id.length !== 36;
+    for (let b = 0, c = 0; b < 16 && !bad; b++, c += 2) {
+      if (c === 8 || c === 13 || c === 18 || c === 23) bad ||= id.charCodeAt(c++) !== 45; // the dashes
+      const [high, low] = [hexDigit(id.charCodeAt(c)), hexDigit(id.charCodeAt(c + 1))];
+      bad ||= high < 0 || low < 0;
+      this.ids[16 * i + b] = (high << 4) | low;
+    }
+    if (bad) throw new Error(`record id ${JSON.stringify(id)} is not a UUID`);
     this.n++;
     let at = 1;
     for (const col of this.numbers) {
@@ -115,12 +122,48 @@ export class ColumnarBuilder {
 
   finish(): ColumnarRecords {
     if (this.n !== this.size) throw new Error(`${this.n} records read, ${this.size} counted`);
+    const order = idOrder(this.ids, this.size);
+    // Plain loops: typed-array from()/forEach with a callback took seconds over a million records.
+    const ids = new Uint8Array(this.ids.length);
+    for (let to = 0; to < this.size; to++) for (let b = 0; b < 16; b++) ids[16 * to + b] = this.ids[16 * order[to] + b];
+    const permuted = (values: Float64Array) => {
+      const out = new Float64Array(this.size);
+      for (let to = 0; to < this.size; to++) out[to] = values[order[to]];
+      return out;
+    };
+    for (let i = 1; i < this.size; i++) if (compareIds(ids, i - 1, i) === 0) throw new Error(`record id ${idText(ids, i)} read twice`);
     const numbers = new Map<string, NumberColumn>();
-    for (const { name, lo, hi, exact } of this.numbers) if (exact) numbers.set(name, { lo, hi });
+    for (const { name, lo, hi, exact } of this.numbers) {
+      if (exact) numbers.set(name, { lo: permuted(lo), hi: permuted(hi) });
+    }
     const strings = new Map<string, StringsColumn>();
-    for (const { name, offsets, codes, dictionary } of this.strings) strings.set(name, { offsets, codes: Int32Array.from(codes), dictionary });
-    return { size: this.size, ids: this.ids, numbers, strings };
+    for (const { name, offsets, codes, dictionary } of this.strings) {
+      const sortedOffsets = new Int32Array(this.size + 1);
+      const sortedCodes = new Int32Array(codes.length);
+      for (let to = 0, at = 0; to < this.size; to++) {
+        for (let j = offsets[order[to]]; j < offsets[order[to] + 1]; j++) sortedCodes[at++] = codes[j];
+        sortedOffsets[to + 1] = at;
+      }
+      strings.set(name, { offsets: sortedOffsets, codes: sortedCodes, dictionary });
+    }
+    return { size: this.size, ids, numbers, strings };
   }
+}
+
+/**
+ * Positions in ascending id order: placed by their first two bytes (a counting sort), then each
+ * bucket sorted by every byte. Random UUIDs leave ~15 a bucket at 1,000,000 records: 0.3 s where
+ * one comparison sort of all of them took 4 s.
+ */
+function idOrder(ids: Uint8Array, size: number): Int32Array {
+  const starts = new Int32Array(65537);
+  for (let i = 0; i < size; i++) starts[((ids[16 * i] << 8) | ids[16 * i + 1]) + 1]++;
+  for (let k = 1; k <= 65536; k++) starts[k] += starts[k - 1];
+  const order = new Int32Array(size);
+  const next = starts.slice(0, 65536);
+  for (let i = 0; i < size; i++) order[next[(ids[16 * i] << 8) | ids[16 * i + 1]]++] = i;
+  for (let k = 0; k < 65536; k++) if (starts[k + 1] - starts[k] > 1) order.subarray(starts[k], starts[k + 1]).sort((a, b) => compareIds(ids, a, b));
+  return order;
 }
 
 /** Byte order of two held UUIDs (PostgreSQL compares uuid bytes the same way). */
@@ -131,6 +174,9 @@ function compareIds(ids: Uint8Array, a: number, b: number): number {
   }
   return 0;
 }
+
+/** A lowercase hex digit's value (PostgreSQL prints uuids so), or -1. */
+const hexDigit = (code: number) => (code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1);
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
