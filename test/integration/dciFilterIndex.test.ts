@@ -140,7 +140,7 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
   });
 
   test('searches are answered from the columns once they are of their data version, and by PostgreSQL after a write until they are read again', async () => {
-    const columns = new FilterIndexes(db, 0);
+    const columns = new FilterIndexes(db, 0, () => 0); // a clock that stands still: each read may start at once
     const parsed = parseSearchCriteria(REGISTRIES.fr, {
       query_type: 'expression',
       query: expr({ $or: [{ 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, { 'machineries_details.type': 'Hand tools' }], 'family_details.group_type': { $ne: 'household' } }),
@@ -175,6 +175,31 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     const byType = { ...parsed, sort: parseSort(REGISTRIES.fr, [{ attribute_name: 'group_type', sort_order: 'desc' }]) };
     expect(await searchPage(db, 'fr', byType, 10, 3, undefined, columns)).toEqual(await searchPage(db, 'fr', byType, 10, 3));
     expect(columns.used).toBe(6);
+  });
+
+  test('reads of a registry start no sooner than refreshMs, nor than 4 times the last read\'s duration, after the last start', async () => {
+    let now = 0;
+    const columns = new FilterIndexes(db, 1000, () => now);
+    const builds = async () => {
+      await columns.settle();
+      return columns.builds;
+    };
+    columns.refresh('dr');
+    columns.refresh('dr'); // one read at a time
+    now = 2500; // the read "took" 2.5 s
+    expect(await builds()).toBe(1);
+    now = 9999;
+    columns.refresh('dr');
+    expect(await builds()).toBe(1);
+    now = 10_000;
+    columns.refresh('dr'); // took no time: the next waits refreshMs
+    expect(await builds()).toBe(2);
+    now = 10_999;
+    columns.refresh('dr');
+    expect(await builds()).toBe(2);
+    now = 11_000;
+    columns.refresh('dr');
+    expect(await builds()).toBe(3);
   });
 
   test('a number column holding a value no double is exactly is left to PostgreSQL; the other columns still count', async () => {

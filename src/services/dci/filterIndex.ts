@@ -8,15 +8,19 @@ import { registryDataVersion } from './matchCounts';
  * Each registry's typed filter columns in memory (src/domain/dci/columnar.ts), read in one
  * snapshot together with the registry's data version (matchCounts.ts): a search whose snapshot
  * reads the same version sees the same records, so its matches found in memory are the ones
- * PostgreSQL would find (page and exact total_count). A search over another version runs in PostgreSQL and starts
- * a rebuild in the background (one a registry at a time, at most one every `refreshMs`): a
- * registry written all the time is counted in PostgreSQL until a quiet moment. Per API process;
- * over 1,000,000 FR records the columns take ~120 MB and a rebuild a few seconds.
+ * PostgreSQL would find (page and exact total_count). A search over another version runs in
+ * PostgreSQL and starts a read in the background: one a registry at a time, and the next no sooner
+ * than `refreshMs`, nor than four times the last read's duration after the last start, so that a
+ * registry written all the time costs the API process at most a fifth of a core in reads, and its
+ * searches run in PostgreSQL meanwhile. Per API process; over 1,000,000 FR records the columns
+ * hold 114 MB of typed arrays, and a read takes 15-20 s here (a second copy is built while the
+ * first serves).
  */
 export class FilterIndexes {
   private readonly held = new Map<RegistryKey, { version: string; records: ColumnarRecords }>();
   private readonly building = new Map<RegistryKey, Promise<void>>();
-  private readonly lastStart = new Map<RegistryKey, number>();
+  /** When the next read of a registry may start. */
+  private readonly notBefore = new Map<RegistryKey, number>();
   /** Searches answered from the columns, and reads of them done. */
   used = 0;
   builds = 0;
@@ -24,6 +28,7 @@ export class FilterIndexes {
   constructor(
     private readonly db: Db,
     private readonly refreshMs: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -41,17 +46,21 @@ export class FilterIndexes {
     return answer;
   }
 
-  /** Starts reading the registry's columns, unless a read runs or one started less than refreshMs ago. */
+  /** Starts reading the registry's columns, unless a read runs or the last started too recently (see above). */
   refresh(registry: RegistryKey): void {
-    if (this.building.has(registry) || Date.now() - (this.lastStart.get(registry) ?? -Infinity) < this.refreshMs) return;
-    this.lastStart.set(registry, Date.now());
+    const started = this.now();
+    if (this.building.has(registry) || started < (this.notBefore.get(registry) ?? 0)) return;
+    this.notBefore.set(registry, started + this.refreshMs);
     const build = readColumnar(this.db, registry)
       .then((read) => {
         this.held.set(registry, read);
         this.builds++;
       })
-      .catch((err) => logger.warn({ err, registry }, 'reading the registry filter columns failed; searches count in PostgreSQL'))
-      .finally(() => this.building.delete(registry));
+      .catch((err) => logger.warn({ err, registry }, 'reading the registry filter columns failed; searches run in PostgreSQL'))
+      .finally(() => {
+        this.building.delete(registry);
+        this.notBefore.set(registry, started + Math.max(this.refreshMs, 4 * (this.now() - started)));
+      });
     this.building.set(registry, build);
   }
 
