@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { loadConfig } from '../../src/config';
-import { createDb, Db, migrateLatest } from '../../src/db/knex';
+import type { Db } from '../../src/db/knex';
+import { ownDatabase } from '../helpers/ownDatabase';
 import type { Attribute } from '../../src/domain/dci/catalogue';
 import { countColumnar, pageColumnar } from '../../src/domain/dci/columnar';
 import { Cond, Op, orderBySql, parseSearchCriteria, parseSort, SortKey, toSql } from '../../src/domain/dci/query';
@@ -29,25 +28,15 @@ function prng(seed: number) {
  * value and number bound, and for random trees of and/or/not.
  */
 describe('DCI search: matches counted on the filter columns in memory', () => {
-  const url = new URL(loadConfig().databaseUrl!);
-  const name = `steward_filter_index_${randomBytes(4).toString('hex')}`;
-  let admin: Db;
-  let db: Db;
-
-  beforeAll(async () => {
-    admin = createDb(url.toString());
-    await admin.raw(`CREATE DATABASE ${name}`);
-    db = createDb(Object.assign(new URL(url), { pathname: `/${name}` }).toString());
-    await migrateLatest(db);
+  const database = ownDatabase('steward_filter_index', async (db) => {
     await upsertRecords(db, 'fr', generateRecords('fr', 2000, 31, 0));
     await upsertRecords(db, 'dr', generateRecords('dr', 300, 31, 0));
     for (const record of oddFrRecords('ODD')) await createRecord(db, 'fr', record);
     for (const record of oddDrRecords('ODD')) await createRecord(db, 'dr', record);
   });
-  afterAll(async () => {
-    await db?.destroy();
-    await admin?.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.destroy();
+  let db: Db;
+  beforeAll(() => {
+    db = database();
   });
 
   const sqlCount = async (registry: RegistryKey, cond: Cond) => {

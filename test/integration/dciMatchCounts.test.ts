@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../src/config';
-import { createDb, Db, migrateLatest } from '../../src/db/knex';
+import type { Db } from '../../src/db/knex';
+import { ownDatabase } from '../helpers/ownDatabase';
 import { parseSearchCriteria } from '../../src/domain/dci/query';
 import { REGISTRIES, RegistryKey } from '../../src/domain/dci/registries';
 import { generateRecords } from '../../src/services/dci/generate';
@@ -22,24 +21,14 @@ const IN_PLACES = parseSearchCriteria(REGISTRIES.fr, {
  * while a test expects them unchanged.
  */
 describe('DCI search: kept total_counts per registry data version', () => {
-  const url = new URL(loadConfig().databaseUrl!);
-  const name = `steward_match_counts_${randomBytes(4).toString('hex')}`;
-  let admin: Db;
-  let db: Db;
-
-  beforeAll(async () => {
-    admin = createDb(url.toString());
-    await admin.raw(`CREATE DATABASE ${name}`);
-    db = createDb(Object.assign(new URL(url), { pathname: `/${name}` }).toString());
-    await migrateLatest(db);
+  const database = ownDatabase('steward_match_counts', async (db) => {
     await upsertRecords(db, 'fr', generateRecords('fr', 3000, 77, 0));
     await upsertRecords(db, 'dr', generateRecords('dr', 50, 77, 0));
     await db.raw('VACUUM ANALYZE registry_records');
   });
-  afterAll(async () => {
-    await db?.destroy();
-    await admin?.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.destroy();
+  let db: Db;
+  beforeAll(() => {
+    db = database();
   });
 
   const version = (registry: RegistryKey = 'fr') => inSearchTransaction(db, (trx) => registryDataVersion(trx, registry));
