@@ -64,6 +64,17 @@ export class FilterIndexes {
     this.building.set(registry, build);
   }
 
+  /** The bytes of the typed arrays held for every registry (the string dictionaries aside: a few distinct values each). */
+  bytes(): number {
+    let total = 0;
+    for (const { records } of this.held.values()) {
+      total += records.ids.byteLength;
+      for (const { lo, hi } of records.numbers.values()) total += lo.byteLength + hi.byteLength;
+      for (const { offsets, codes } of records.strings.values()) total += offsets.byteLength + codes.byteLength;
+    }
+    return total;
+  }
+
   /** Waits for the reads in flight (before the database pool closes, and in tests). */
   async settle(): Promise<void> {
     await Promise.all(this.building.values());
