@@ -77,7 +77,8 @@ export class ColumnarBuilder {
   private n = 0;
   private readonly ids: Uint8Array;
   private readonly numbers: (NumberColumn & { name: string; exact: boolean })[];
-  private readonly strings: { name: string; offsets: Int32Array; codes: number[]; dictionary: Map<string, number> }[];
+  /** `codes` grows by doubling: a typed array lies outside the V8 heap, which the API caps (API_MAX_OLD_SPACE_MB). */
+  private readonly strings: { name: string; offsets: Int32Array; codes: Int32Array; length: number; dictionary: Map<string, number> }[];
 
   constructor(
     private readonly size: number,
@@ -86,7 +87,7 @@ export class ColumnarBuilder {
   ) {
     this.ids = new Uint8Array(16 * size);
     this.numbers = numberColumns.map((name) => ({ name, lo: new Float64Array(size), hi: new Float64Array(size), exact: true }));
-    this.strings = stringsColumns.map((name) => ({ name, offsets: new Int32Array(size + 1), codes: [], dictionary: new Map() }));
+    this.strings = stringsColumns.map((name) => ({ name, offsets: new Int32Array(size + 1), codes: new Int32Array(Math.max(16, size)), length: 0, dictionary: new Map() }));
   }
 
   add(row: readonly (string | string[] | null)[]): void {
@@ -114,9 +115,14 @@ export class ColumnarBuilder {
       for (const s of (row[at++] as string[] | null) ?? []) {
         let code = col.dictionary.get(s);
         if (code === undefined) col.dictionary.set(s, (code = col.dictionary.size));
-        col.codes.push(code);
+        if (col.length === col.codes.length) {
+          const grown = new Int32Array(2 * col.codes.length);
+          grown.set(col.codes);
+          col.codes = grown;
+        }
+        col.codes[col.length++] = code;
       }
-      col.offsets[i + 1] = col.codes.length;
+      col.offsets[i + 1] = col.length;
     }
   }
 
@@ -137,9 +143,9 @@ export class ColumnarBuilder {
       if (exact) numbers.set(name, { lo: permuted(lo), hi: permuted(hi) });
     }
     const strings = new Map<string, StringsColumn>();
-    for (const { name, offsets, codes, dictionary } of this.strings) {
+    for (const { name, offsets, codes, length, dictionary } of this.strings) {
       const sortedOffsets = new Int32Array(this.size + 1);
-      const sortedCodes = new Int32Array(codes.length);
+      const sortedCodes = new Int32Array(length);
       for (let to = 0, at = 0; to < this.size; to++) {
         for (let j = offsets[order[to]]; j < offsets[order[to] + 1]; j++) sortedCodes[at++] = codes[j];
         sortedOffsets[to + 1] = at;
