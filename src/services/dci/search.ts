@@ -230,29 +230,44 @@ export async function searchPage(
   counts?: MatchCountCache,
   columns?: FilterIndexes,
 ): Promise<SearchPage> {
+  if (isIdentifierLookup(parsed)) {
+    const found = await pageIds(db, registry, parsed, pageSize, pageNumber, false);
+    return { total: found.total, records: await pageRecords(db, found.ids) };
+  }
   let compact = false;
-  const { total, ids } = isIdentifierLookup(parsed)
-    ? await pageIds(db, registry, parsed, pageSize, pageNumber, false)
-    : await inSearchTransaction(db, async (trx) => {
-        if (!counts && !columns) return pageIds(trx, registry, parsed, pageSize, pageNumber, (await choosePagePlan(trx, registry, parsed, pageSize, pageNumber)).walk);
-        const { version, uncompacted } = await registryDataVersion(trx, registry);
-        compact = uncompacted > COMPACT_ABOVE;
-        const offset = (pageNumber - 1) * pageSize;
-        const inMemory = columns?.use(registry, version, (records) => pageColumnar(records, parsed.where, parsed.sort, offset, pageSize));
-        if (inMemory) return inMemory;
-        const { walk } = await choosePagePlan(trx, registry, parsed, pageSize, pageNumber);
-        const count = countQuery(registry, parsed);
-        const known = counts?.get(registry, version, count) ?? columns?.use(registry, version, (records) => countColumnar(records, parsed.where));
-        const found = await pageIds(trx, registry, parsed, pageSize, pageNumber, walk, known);
-        counts?.set(registry, version, count, found.total);
-        return found;
-      });
+  const page = await inSearchTransaction(db, async (trx) => {
+    const find = async () => {
+      if (!counts && !columns) return pageIds(trx, registry, parsed, pageSize, pageNumber, (await choosePagePlan(trx, registry, parsed, pageSize, pageNumber)).walk);
+      const { version, uncompacted } = await registryDataVersion(trx, registry);
+      compact = uncompacted > COMPACT_ABOVE;
+      const offset = (pageNumber - 1) * pageSize;
+      const inMemory = columns?.use(registry, version, (records) => pageColumnar(records, parsed.where, parsed.sort, offset, pageSize));
+      if (inMemory) return inMemory;
+      const { walk } = await choosePagePlan(trx, registry, parsed, pageSize, pageNumber);
+      const count = countQuery(registry, parsed);
+      const known = counts?.get(registry, version, count) ?? columns?.use(registry, version, (records) => countColumnar(records, parsed.where));
+      const found = await pageIds(trx, registry, parsed, pageSize, pageNumber, walk, known);
+      counts?.set(registry, version, count, found.total);
+      return found;
+    };
+    const found = await find();
+    // In the same snapshot: every ID of the page still has its record, as the total counted it.
+    return { total: found.total, records: await pageRecords(trx, found.ids) };
+  });
   // The page is found: a fold that fails (it only tidies registry_writes) must not fail the search; the next search folds.
   if (compact) await compactRegistryWrites(db, registry).catch((err) => logger.warn({ err, registry }, 'folding registry writes failed; the next search folds them'));
-  if (ids.length === 0) return { total, records: [] };
-  const rows: { id: string; record: Record<string, unknown> }[] = await db('registry_records').whereIn('id', ids).select('id', 'record');
+  return page;
+}
+
+/** The page's records by ID, in the page's order; outside a snapshot, a record deleted since its ID was read is left out. */
+async function pageRecords(q: Db | Knex.Transaction, ids: string[]): Promise<Record<string, unknown>[]> {
+  if (ids.length === 0) return [];
+  const rows: { id: string; record: Record<string, unknown> }[] = await q('registry_records').whereIn('id', ids).select('id', 'record');
   const byId = new Map(rows.map((r) => [r.id, r.record]));
-  return { total, records: ids.map((id) => byId.get(id)!) };
+  return ids.flatMap((id) => {
+    const record = byId.get(id);
+    return record ? [record] : [];
+  });
 }
 
 /** Fixes the ordered matches of an async search item; returns their number. Re-running replaces them. */
