@@ -70,7 +70,7 @@ export class FilterIndexes {
     for (const { records } of this.held.values()) {
       total += records.ids.byteLength;
       for (const { lo, hi } of records.numbers.values()) total += lo.byteLength + hi.byteLength;
-      for (const { offsets, codes } of records.strings.values()) total += offsets.byteLength + codes.byteLength;
+      for (const { starts, postings } of records.strings.values()) total += starts.byteLength + postings.byteLength;
     }
     return total;
   }
