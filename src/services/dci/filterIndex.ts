@@ -13,7 +13,7 @@ import { registryDataVersion } from './matchCounts';
  * than `refreshMs`, nor than four times the last read's duration after the last start, so that a
  * registry written all the time costs the API process at most a fifth of a core in reads, and its
  * searches run in PostgreSQL meanwhile. Per API process; over 1,000,000 FR records the columns
- * hold 114 MB of typed arrays, and a read takes 17-23 s here (a second copy is built while the
+ * hold 95 MB of typed arrays, and a read takes 13-23 s here (a second copy is built while the
  * first serves).
  */
 export class FilterIndexes {
