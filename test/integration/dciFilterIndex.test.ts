@@ -7,9 +7,9 @@ import { Cond, Op, orderBySql, parseSearchCriteria, parseSort, SortKey, toSql } 
 import { REGISTRIES, RegistryKey } from '../../src/domain/dci/registries';
 import { FilterIndexes, readColumnar } from '../../src/services/dci/filterIndex';
 import { generateRecords } from '../../src/services/dci/generate';
-import { MatchCountCache } from '../../src/services/dci/matchCounts';
+import { MatchCountCache, registryDataVersion } from '../../src/services/dci/matchCounts';
 import { createRecord, upsertRecords } from '../../src/services/dci/records';
-import { searchPage } from '../../src/services/dci/search';
+import { inSearchTransaction, searchPage } from '../../src/services/dci/search';
 import { oddDrRecords, oddFrRecords } from '../helpers/dciOddRecords';
 
 const expr = (query: unknown) => ({ type: 'ns:org:QueryType:NoSql', value: { expression: { query } } });
@@ -191,6 +191,14 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     now = 11_000;
     columns.refresh('dr');
     expect(await builds()).toBe(3);
+    // A search whose snapshot is older than the columns held starts no read; one that is newer does.
+    now = 100_000;
+    const held = await inSearchTransaction(db, (trx) => registryDataVersion(trx, 'dr'));
+    expect(columns.use('dr', (BigInt(held.version) - 1n).toString(), () => 1)).toBeUndefined();
+    expect(await builds()).toBe(3);
+    expect(columns.use('dr', held.version, () => 1)).toBe(1);
+    expect(columns.use('dr', (BigInt(held.version) + 1n).toString(), () => 1)).toBeUndefined();
+    expect(await builds()).toBe(4);
   });
 
   test('a number column holding a value no double is exactly is left to PostgreSQL; the other columns still count', async () => {

@@ -62,6 +62,19 @@ describe('in-memory filter columns (pure parts)', () => {
     expect(pageColumnar(records, { kind: 'cmp', attr: type, op: 'in', value: ['t3.0', 't1.0'] }, [], 0, 10)!.ids).toEqual([uuid(1), uuid(3)]);
   });
 
+  it('an empty registry: nothing matches, also a negation', () => {
+    const records = new ColumnarBuilder(0, ['num_fr_group_size'], ['str_fr_group_type']).finish();
+    expect(pageColumnar(records, { kind: 'not', item: { kind: 'cmp', attr: type, op: 'eq', value: 'family' } }, [{ attr: size, order: 'asc' }], 0, 10)).toEqual({ total: 0, ids: [] });
+  });
+
+  it('a negation leaves out the bits past the last record (33 records: one word and one bit)', () => {
+    const b = new ColumnarBuilder(33, ['num_fr_group_size'], ['str_fr_group_type']);
+    for (let i = 0; i < 33; i++) b.add([uuid(i), String(i), String(i), []]);
+    const records = b.finish();
+    expect(countColumnar(records, { kind: 'not', item: { kind: 'cmp', attr: type, op: 'eq', value: 'family' } })).toBe(33);
+    expect(pageColumnar(records, { kind: 'cmp', attr: type, op: 'ne', value: 'x' }, [{ attr: size, order: 'desc' }], 30, 10)!.ids).toEqual([2, 1, 0].map(uuid));
+  });
+
   it('refuses more or fewer records than it was sized for, an id that is no UUID, and one read twice', () => {
     const b = new ColumnarBuilder(2, [], []);
     b.add([uuid(2)]);

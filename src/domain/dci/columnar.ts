@@ -75,8 +75,9 @@ function decimalKey(text: string): string | undefined {
 /**
  * Collects one registry's columns record by record, in any order, and holds them in ascending `id`
  * order (sizes known up front: one count in the same snapshot). Sorting here, not in PostgreSQL:
- * over 1,000,000 records `ORDER BY id` made the read 12 s instead of 5 s. A row is positional: the UUID, then each number column's
- * smallest and largest number as PostgreSQL prints them (null: none), then each strings column's strings.
+ * over 1,000,000 records `ORDER BY id` made the read 12 s instead of 5 s. A row is positional:
+ * the UUID, then each number column's smallest and largest number as PostgreSQL prints them
+ * (null: none), then each strings column's strings.
  */
 export class ColumnarBuilder {
   private n = 0;

@@ -33,12 +33,13 @@ export class FilterIndexes {
 
   /**
    * Runs `use` on the columns if they are of `version` (read in the search's snapshot), counting
-   * the searches it answers; otherwise undefined, and a read starts.
+   * the searches it answers; otherwise undefined, and a read starts if the search saw a later
+   * version than the one held (one that began before the last read saw an earlier one).
    */
   use<T>(registry: RegistryKey, version: string, use: (records: ColumnarRecords) => T | undefined): T | undefined {
     const held = this.held.get(registry);
     if (held?.version !== version) {
-      this.refresh(registry);
+      if (!held || BigInt(version) > BigInt(held.version)) this.refresh(registry);
       return undefined;
     }
     const answer = use(held.records);
