@@ -116,7 +116,7 @@ async function measure(db: Db, records: number): Promise<void> {
       const { walk, ordered } = await choosePagePlan(trx, 'fr', parsed, pageSize, pageNumber);
       return walk ? `the page by an index walk, the total counted apart: ${describePlan(ordered)}` : describePlan(await explainNodes(trx, pageQuery(trx, 'fr', parsed, pageSize, pageNumber)));
     });
-    console.log(`      plan: ${plan}`);
+    console.log(`      PostgreSQL's plan (when the columns are off or stale): ${plan}`);
     // The same search found by PostgreSQL: columns switched off (DCI_FILTER_INDEX=false) or not yet read after a write.
     const inPostgres = await timed(RUNS, () => searchPage(db, 'fr', parsed, pageSize, pageNumber));
     console.log(`      found by PostgreSQL instead (columns off or stale): p50 ${percentile(inPostgres, 50).toFixed(1)} ms, p95 ${percentile(inPostgres, 95).toFixed(1)} ms`);
