@@ -7,6 +7,7 @@ import { CallbackReceiver } from '../test/helpers/receiver';
 import { BenchEnv, createBenchOrg, startBenchEnv } from './env';
 import { copyFloors, printFloors } from './floors';
 import { benchGroups, cpuSnapshot, CpuSnapshot, cpuUse, CpuUse, speedupBound } from './cpu';
+import { resetStatements, topStatements } from './pgStatements';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 /** 1: skip the 2-worker runs. */
@@ -34,6 +35,8 @@ interface Run {
   apiRssMb: number;
   /** CPU used by each service during the chunk phase. */
   chunkCpu: CpuUse;
+  /** With BENCH_PG_STATEMENTS: where PostgreSQL's time in the chunk phase went. */
+  chunkStatements: string[];
 }
 
 /** One CSV upload to distributePassesCSV, timed to its signed callback, with each phase and peak RSS. */
@@ -60,9 +63,11 @@ async function runDistribution(env: BenchEnv, receiver: CallbackReceiver, token:
   const res = (await (await fetch(`${env.baseUrl}/query`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json()) as any;
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   const accepted = Date.now();
+  await resetStatements(env.deps.db);
   const groups = benchGroups({ workerPids: env.workers.map((w) => w.pid!), apiPid: env.api.pid!, postgresPort: env.ports.postgres, temporalPort: env.ports.temporal });
   const cpuAccepted = cpuSnapshot(groups);
   let cpuChunksDone: CpuSnapshot | undefined;
+  let chunkStatements: Promise<string[]> = Promise.resolve([]);
   const requestId = /request ([0-9a-f-]{36})/.exec(res.data.distributePassesCSV.message)![1];
   // Poll the request row to see when the last chunk committed (results and callback follow).
   let chunksDone = 0;
@@ -71,6 +76,7 @@ async function runDistribution(env: BenchEnv, receiver: CallbackReceiver, token:
     if (!chunksDone && r?.processed_count === rows) {
       chunksDone = Date.now();
       cpuChunksDone = cpuSnapshot(groups);
+      chunkStatements = topStatements(env.deps.db);
     }
   }, 50);
   const callbacks = await receiver.waitFor((r) => r.some((c) => c.body.includes(requestId)), 1_800_000);
@@ -95,6 +101,7 @@ async function runDistribution(env: BenchEnv, receiver: CallbackReceiver, token:
     workerRssMb: env.workers.map((w) => peakRssMb(w.pid!)),
     apiRssMb: peakRssMb(env.api.pid!),
     chunkCpu: cpuUse(cpuAccepted, cpuChunksDone!, os.cpus().length),
+    chunkStatements: await chunkStatements,
   };
 }
 
@@ -104,6 +111,7 @@ function printRun(r: Run): void {
   console.log(`end to end (upload → signed callback): ${r.wall.toFixed(2)} s, ${Math.round(r.rows / r.wall)} rows/s`);
   for (const [phase, seconds] of Object.entries(r.phases)) console.log(`  ${phase.padEnd(40)} ${seconds.toFixed(2)} s`);
   console.log(`CPU in the chunk phase: ${r.chunkCpu.text}`);
+  if (r.chunkStatements.length) console.log(`PostgreSQL's statements in the chunk phase (time, calls, rows):\n${r.chunkStatements.map((l) => `  ${l}`).join('\n')}`);
   console.log(`peak RSS: worker(s) ${r.workerRssMb.map((m) => `${m.toFixed(0)} MB`).join(', ')}; API ${r.apiRssMb.toFixed(0)} MB`);
 }
 

@@ -69,7 +69,9 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     const temporal = await startLocalTemporal({ log: () => undefined });
     stops.push(() => temporal.stop());
     const postgresPort = await freePort();
-    const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: postgresPort, database: 'bench', persistent: false });
+    // BENCH_PG_STATEMENTS: load pg_stat_statements, so a bench can print what PostgreSQL spent a phase on.
+    const settings = process.env.BENCH_PG_STATEMENTS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : undefined;
+    const pg = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: postgresPort, database: 'bench', persistent: false, settings });
     stops.push(() => pg.stop());
     const db = createDb(pg.url);
     await migrateLatest(db);
