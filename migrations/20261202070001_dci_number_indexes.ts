@@ -12,7 +12,7 @@ import type { Knex } from 'knex';
  * (toSql in src/domain/dci/query.ts) writes every numeric range condition with the same expression,
  * so the planner matches these indexes, and other numeric attributes still work (unindexed).
  */
-const INDEXED = [
+export const INDEXED = [
   { name: 'registry_records_fr_poverty_score', path: '$."family_details"."poverty_score"' },
   { name: 'registry_records_fr_group_size', path: '$."family_details"."group_size"' },
   { name: 'registry_records_fr_latitude', path: '$."farm_details"."place"."geo"."latitude"' },
@@ -27,6 +27,11 @@ export async function up(knex: Knex): Promise<void> {
       SELECT coalesce(range_agg(numrange(v::numeric, v::numeric, '[]')), '{}'::nummultirange)
         FROM jsonb_path_query(doc, path) AS v WHERE jsonb_typeof(v) = 'number'
     $$`);
+  await createExpressionIndexes(knex);
+}
+
+/** Also what 20261202070003's down restores. */
+export async function createExpressionIndexes(knex: Knex): Promise<void> {
   for (const { name, path } of INDEXED) {
     await knex.raw(`CREATE INDEX ${name} ON registry_records USING gist (dci_numbers(record, '${path}'::jsonpath))`);
   }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { createExpressionIndexes, INDEXED } from './20261202070001_dci_number_indexes';
 
 /**
  * The registries' range attributes as stored generated columns (nummultirange of every number the
@@ -15,10 +16,8 @@ export const COLUMNS = [
   { column: 'num_fr_longitude', path: '$."farm_details"."place"."geo"."longitude"' },
   { column: 'num_dr_poverty_score', path: '$."poverty_score"' },
 ];
-const OLD_INDEXES = ['registry_records_fr_poverty_score', 'registry_records_fr_group_size', 'registry_records_fr_latitude', 'registry_records_fr_longitude', 'registry_records_dr_poverty_score'];
-
 export async function up(knex: Knex): Promise<void> {
-  for (const name of OLD_INDEXES) await knex.raw(`DROP INDEX IF EXISTS ${name}`);
+  for (const { name } of INDEXED) await knex.raw(`DROP INDEX IF EXISTS ${name}`);
   for (const { column, path } of COLUMNS) {
     await knex.raw(`ALTER TABLE registry_records ADD COLUMN ${column} nummultirange GENERATED ALWAYS AS (dci_numbers(record, '${path}'::jsonpath)) STORED`);
     await knex.raw(`CREATE INDEX registry_records_${column} ON registry_records USING gist (${column})`);
@@ -27,4 +26,5 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   for (const { column } of COLUMNS) await knex.raw(`ALTER TABLE registry_records DROP COLUMN IF EXISTS ${column}`);
+  await createExpressionIndexes(knex);
 }
