@@ -28,6 +28,7 @@ import * as dciDropSearchProjection from './20261203050001_dci_drop_search_proje
 import * as dciNumberBounds from './20261203060001_dci_number_bounds';
 import * as dciNumberDescIndexes from './20261203070001_dci_number_desc_indexes';
 import * as registryDataVersions from './20261203080001_registry_data_versions';
+import * as passesDesignKey from './20261204010001_passes_design_key';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -63,6 +64,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261203060001_dci_number_bounds': dciNumberBounds,
   '20261203070001_dci_number_desc_indexes': dciNumberDescIndexes,
   '20261203080001_registry_data_versions': registryDataVersions,
+  '20261204010001_passes_design_key': passesDesignKey,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
