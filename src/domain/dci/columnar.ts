@@ -99,15 +99,7 @@ export class ColumnarBuilder {
   add(row: readonly (string | string[] | null)[]): void {
     if (this.n === this.size) throw new Error(`more records than the ${this.size} counted`);
     const i = this.n;
-    const id = row[0] as string;
-    let bad = typeof id !== 'string' || id.length !== 36;
-    for (let b = 0, c = 0; b < 16 && !bad; b++, c += 2) {
-      if (c === 8 || c === 13 || c === 18 || c === 23) bad ||= id.charCodeAt(c++) !== 45; // the dashes
-      const [high, low] = [hexDigit(id.charCodeAt(c)), hexDigit(id.charCodeAt(c + 1))];
-      bad ||= high < 0 || low < 0;
-      this.ids[16 * i + b] = (high << 4) | low;
-    }
-    if (bad) throw new Error(`record id ${JSON.stringify(id)} is not a UUID`);
+    putUuid(row[0] as string, this.ids, 16 * i);
     this.n++;
     let at = 1;
     for (const col of this.numbers) {
@@ -188,6 +180,40 @@ function compareIds(ids: Uint8Array, a: number, b: number): number {
   return 0;
 }
 
+/** Writes a UUID's 16 bytes at `at`, or throws if it is not one as PostgreSQL prints them. */
+function putUuid(id: string, out: Uint8Array, at: number): void {
+  let bad = typeof id !== 'string' || id.length !== 36;
+  for (let b = 0, c = 0; b < 16 && !bad; b++, c += 2) {
+    if (c === 8 || c === 13 || c === 18 || c === 23) bad ||= id.charCodeAt(c++) !== 45; // the dashes
+    const [high, low] = [hexDigit(id.charCodeAt(c)), hexDigit(id.charCodeAt(c + 1))];
+    bad ||= high < 0 || low < 0;
+    out[at + b] = (high << 4) | low;
+  }
+  if (bad) throw new Error(`record id ${JSON.stringify(id)} is not a UUID`);
+}
+
+/** Byte order of record a of `x` and record b of `y` (the same order as compareIds). */
+function compareIdsAcross(x: Uint8Array, a: number, y: Uint8Array, b: number): number {
+  for (let k = 0; k < 16; k++) {
+    const d = x[16 * a + k] - y[16 * b + k];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The position of the record with these 16 id bytes (at 16 * i of `key`), or -1. */
+function positionOf(records: ColumnarRecords, key: Uint8Array, i: number): number {
+  let [lo, hi] = [0, records.size - 1];
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const d = compareIdsAcross(records.ids, mid, key, i);
+    if (d === 0) return mid;
+    if (d < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** A lowercase hex digit's value (PostgreSQL prints uuids so), or -1. */
 const hexDigit = (code: number) => (code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1);
 
@@ -199,14 +225,63 @@ function idText(ids: Uint8Array, i: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Whether every condition of the tree is on a column held here. */
-export function covers(records: ColumnarRecords, cond: Cond): boolean {
+/**
+ * Columns brought up to date without reading every record again: the records written since `base`
+ * was read are `dead` there (a bit a base record) and held, as they are now, in `extra` (those
+ * deleted are in neither). A search counts and pages over both parts as over one set.
+ */
+export interface PatchedColumnar {
+  base: ColumnarRecords;
+  dead: Uint32Array;
+  extra: ColumnarRecords;
+}
+
+export type Columnar = ColumnarRecords | PatchedColumnar;
+
+/** `base` with the records of `written` (their ids) replaced by `extra`, their rows as they are now. */
+export function patchColumnar(base: ColumnarRecords, written: readonly string[], extra: ColumnarRecords): PatchedColumnar {
+  const dead = new Uint32Array((base.size + 31) >>> 5);
+  const key = new Uint8Array(16);
+  for (const id of written) {
+    putUuid(id, key, 0);
+    const at = positionOf(base, key, 0);
+    if (at >= 0) dead[at >>> 5] |= 1 << (at & 31);
+  }
+  // A record in both parts, alive in base, would be counted twice.
+  for (let i = 0; i < extra.size; i++) {
+    const at = positionOf(base, extra.ids, i);
+    if (at >= 0 && !(dead[at >>> 5] & (1 << (at & 31)))) throw new Error(`record ${idText(extra.ids, i)} is in the patch but not among the records written`);
+  }
+  return { base, dead, extra };
+}
+
+/** The parts a search walks: the records held, less those dead. */
+function partsOf(columns: Columnar): { records: ColumnarRecords; dead?: Uint32Array }[] {
+  return 'base' in columns ? [{ records: columns.base, dead: columns.dead }, { records: columns.extra }] : [{ records: columns }];
+}
+
+/** Records held (in every part, the dead ones left out). */
+export function heldCount(columns: Columnar): number {
+  let n = 0;
+  for (const { records, dead } of partsOf(columns)) {
+    n += records.size;
+    if (dead) for (let w = 0; w < dead.length; w++) n -= bitCount(dead[w]);
+  }
+  return n;
+}
+
+/** Whether every condition of the tree is on a column held here (in every part). */
+export function covers(columns: Columnar, cond: Cond): boolean {
+  return partsOf(columns).every(({ records }) => coversPart(records, cond));
+}
+
+function coversPart(records: ColumnarRecords, cond: Cond): boolean {
   switch (cond.kind) {
     case 'and':
     case 'or':
-      return cond.items.every((c) => covers(records, c));
+      return cond.items.every((c) => coversPart(records, c));
     case 'not':
-      return covers(records, cond.item);
+      return coversPart(records, cond.item);
     case 'contains':
       return false;
     case 'cmp': {
@@ -218,42 +293,54 @@ export function covers(records: ColumnarRecords, cond: Cond): boolean {
 }
 
 /** How many records match, or undefined when a condition is not on a column held here. */
-export function countColumnar(records: ColumnarRecords, cond: Cond): number | undefined {
-  return pageColumnar(records, cond, [], 0, 0)?.total;
+export function countColumnar(columns: Columnar, cond: Cond): number | undefined {
+  return pageColumnar(columns, cond, [], 0, 0)?.total;
 }
 
 /**
  * One page of the matches in the search's order and their total, or undefined when a condition or
  * a sort key is not on a column held here. The order is orderBySql's: each sort key's value (a
- * number column's `lower`, NULLS LAST either way), then `id`, the records' held order.
+ * number column's `lower`, NULLS LAST either way), then `id`, the records' held order. Over a
+ * patched view each part gives its first offset + limit matches in that order, and the page is
+ * taken from the two lists merged.
  */
-export function pageColumnar(records: ColumnarRecords, cond: Cond, sort: SortKey[], offset: number, limit: number): { total: number; ids: string[] } | undefined {
-  const keys = sort.map((s) => ({ values: s.attr.column ? records.numbers.get(s.attr.column)?.lo : undefined, desc: s.order === 'desc' }));
-  if (!covers(records, cond) || keys.some((k) => !k.values)) return undefined;
-  const match = evaluate(records, cond);
+export function pageColumnar(columns: Columnar, cond: Cond, sort: SortKey[], offset: number, limit: number): { total: number; ids: string[] } | undefined {
+  const parts = partsOf(columns).map(({ records, dead }) => ({
+    records,
+    dead,
+    keys: sort.map((s) => ({ values: s.attr.column ? records.numbers.get(s.attr.column)?.lo : undefined, desc: s.order === 'desc' })),
+  }));
+  if (!covers(columns, cond) || parts.some((p) => p.keys.some((k) => !k.values))) return undefined;
   let total = 0;
-  for (let w = 0; w < match.length; w++) total += bitCount(match[w]);
+  const matches = parts.map(({ records, dead }) => {
+    const match = evaluate(records, cond);
+    if (dead) for (let w = 0; w < match.length; w++) match[w] &= ~dead[w];
+    for (let w = 0; w < match.length; w++) total += bitCount(match[w]);
+    return match;
+  });
   const wanted = Math.max(0, Math.min(limit, total - offset));
-  const page: number[] = [];
-  if (wanted > 0 && keys.length === 0) {
-    let seen = 0;
-    forEachBit(match, (i) => {
-      if (seen++ >= offset) page.push(i);
-      return page.length < wanted;
-    });
-  } else if (wanted > 0) {
-    const before = (a: number, b: number) => {
-      for (const { values, desc } of keys as { values: Float64Array; desc: boolean }[]) {
-        const [va, vb] = [values[a], values[b]];
-        if (Number.isNaN(va) || Number.isNaN(vb)) {
-          if (Number.isNaN(va) !== Number.isNaN(vb)) return Number.isNaN(vb) ? -1 : 1; // NULLS LAST
-        } else if (va !== vb) return (va < vb) !== desc ? -1 : 1;
-      }
-      return a - b;
-    };
-    page.push(...firstInOrder(match, offset + wanted, before).slice(offset));
-  }
-  return { total, ids: page.map((i) => idText(records.ids, i)) };
+  if (wanted === 0) return { total, ids: [] };
+  /** Sort keys of record a of part x against record b of part y, then ids. */
+  const compare = (x: (typeof parts)[number], a: number, y: (typeof parts)[number], b: number) => {
+    for (let k = 0; k < x.keys.length; k++) {
+      const { desc } = x.keys[k];
+      const [va, vb] = [x.keys[k].values![a], y.keys[k].values![b]];
+      if (Number.isNaN(va) || Number.isNaN(vb)) {
+        if (Number.isNaN(va) !== Number.isNaN(vb)) return Number.isNaN(vb) ? -1 : 1; // NULLS LAST
+      } else if (va !== vb) return (va < vb) !== desc ? -1 : 1;
+    }
+    return x === y ? a - b : compareIdsAcross(x.records.ids, a, y.records.ids, b);
+  };
+  const firsts = parts.map((part, p) => {
+    const k = offset + wanted;
+    if (part.keys.length > 0) return firstInOrder(matches[p], k, (a, b) => compare(part, a, part, b));
+    const first: number[] = [];
+    forEachBit(matches[p], (i) => first.push(i) < k);
+    return first;
+  });
+  const merged = parts.flatMap((part, p) => firsts[p].map((i) => ({ part, i })));
+  if (parts.length > 1) merged.sort((a, b) => compare(a.part, a.i, b.part, b.i));
+  return { total, ids: merged.slice(offset, offset + wanted).map(({ part, i }) => idText(part.records.ids, i)) };
 }
 
 /** A record set: bit i of word i >>> 5 is record i; bits past the last record stay 0. */
