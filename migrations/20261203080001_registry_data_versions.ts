@@ -1,5 +1,19 @@
 import type { Knex } from 'knex';
 
+/** The trigger functions as this migration makes them (20261204020001's down restores them). */
+export const TRIGGER_FUNCTIONS = `
+    CREATE OR REPLACE FUNCTION registry_records_written() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM registry_written(registry) FROM (SELECT DISTINCT registry FROM changed) r;
+      RETURN NULL;
+    END $$;
+
+    CREATE OR REPLACE FUNCTION registry_records_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM registry_written(registry) FROM (SELECT DISTINCT registry FROM registry_records) r;
+      RETURN NULL;
+    END $$;`;
+
 /**
  * A registry's data version, which a search reads in its own snapshot so that an exact
  * total_count counted once can serve every later page of the same search while the records stay
@@ -34,17 +48,7 @@ export async function up(knex: Knex): Promise<void> {
       END IF;
     END $$;
 
-    CREATE FUNCTION registry_records_written() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      PERFORM registry_written(registry) FROM (SELECT DISTINCT registry FROM changed) r;
-      RETURN NULL;
-    END $$;
-
-    CREATE FUNCTION registry_records_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      PERFORM registry_written(registry) FROM (SELECT DISTINCT registry FROM registry_records) r;
-      RETURN NULL;
-    END $$;
+    ${TRIGGER_FUNCTIONS}
 
     -- A trigger with a transition table serves one event; an UPDATE's rows are read before and after (a changed registry changes both).
     CREATE TRIGGER registry_records_inserted AFTER INSERT ON registry_records

@@ -29,6 +29,7 @@ import * as dciNumberBounds from './20261203060001_dci_number_bounds';
 import * as dciNumberDescIndexes from './20261203070001_dci_number_desc_indexes';
 import * as registryDataVersions from './20261203080001_registry_data_versions';
 import * as passesDesignKey from './20261204010001_passes_design_key';
+import * as registryChanges from './20261204020001_registry_changes';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list runs under tsx,
@@ -65,6 +66,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261203070001_dci_number_desc_indexes': dciNumberDescIndexes,
   '20261203080001_registry_data_versions': registryDataVersions,
   '20261204010001_passes_design_key': passesDesignKey,
+  '20261204020001_registry_changes': registryChanges,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -239,8 +239,9 @@ describe('DCI registries: async search, subscriptions, unsubscribe', () => {
       expect(await writeRow()).toHaveLength(1);
       await schedule.trigger();
       const run = await eventually(async () => (await schedule.describe()).info.recentActions[0]?.action.workflow);
-      const folded = await h.deps.temporal!.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
+      const { folded, prunedChanges } = await h.deps.temporal!.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result();
       expect(folded.dr).toBeGreaterThanOrEqual(1);
+      expect(prunedChanges).toBeGreaterThanOrEqual(0);
       expect(await writeRow()).toHaveLength(0);
     } finally {
       for (const id of ids) await h.deps.temporal!.schedule.getHandle(id).delete();

@@ -2,13 +2,13 @@ import type { Knex } from 'knex';
 import type { Db } from '../../src/db/knex';
 import { ownDatabase } from '../helpers/ownDatabase';
 import type { Attribute } from '../../src/domain/dci/catalogue';
-import { countColumnar, pageColumnar } from '../../src/domain/dci/columnar';
+import { Columnar, countColumnar, heldCount, pageColumnar } from '../../src/domain/dci/columnar';
 import { Cond, Op, orderBySql, parseSearchCriteria, parseSort, SortKey, toSql } from '../../src/domain/dci/query';
 import { REGISTRIES, RegistryKey } from '../../src/domain/dci/registries';
-import { FilterIndexes, readColumnar } from '../../src/services/dci/filterIndex';
+import { FilterIndexes, Held, patchHeld, readColumnar } from '../../src/services/dci/filterIndex';
 import { generateRecords } from '../../src/services/dci/generate';
-import { MatchCountCache, registryDataVersion } from '../../src/services/dci/matchCounts';
-import { createRecord, upsertRecords } from '../../src/services/dci/records';
+import { MatchCountCache, pruneRegistryChanges, registryDataVersion } from '../../src/services/dci/matchCounts';
+import { createRecord, updateRecord, upsertRecords } from '../../src/services/dci/records';
 import { inSearchTransaction, searchPage } from '../../src/services/dci/search';
 import { oddDrRecords, oddFrRecords } from '../helpers/dciOddRecords';
 
@@ -94,12 +94,10 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     return rows.map((r: { id: string }) => r.id);
   };
 
-  test('random trees of and/or/not over those leaves count what PostgreSQL counts, and page in its order; trees naming other attributes are left to PostgreSQL', async () => {
-    const { records } = await readColumnar(db, 'fr');
+  /** `n` seeded random and/or/not trees over the leaves, with random number sorts and pages: where the columns' answer is not PostgreSQL's. */
+  async function randomSearches(columns: Columnar, seed: number, n: number) {
     const all = await leaves('fr');
-    const season = REGISTRIES.fr.catalogue.get('farm_details.farming_activities.crop_production.season')!;
-    const uncovered: Cond = { kind: 'cmp', attr: season, op: 'eq', value: 'winter' };
-    const rnd = prng(20261204);
+    const rnd = prng(seed);
     const tree = (depth: number): Cond => {
       const r = rnd.next();
       if (depth === 0 || r < 0.35) return rnd.pick(all);
@@ -109,20 +107,29 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     const sortable = [...REGISTRIES.fr.catalogue.values()].filter((a) => a.column && a.path.startsWith('family_details'));
     const mismatches = [];
     const counts = new Set<number>();
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < n; i++) {
       const cond = tree(3);
       const sort: SortKey[] = Array.from({ length: Math.floor(rnd.next() * 3) }, () => ({ attr: rnd.pick(sortable), order: rnd.pick(['asc', 'desc'] as const) }));
       const sql = await sqlCount('fr', cond);
       const [offset, limit] = [rnd.pick([0, 0, 7, Math.max(0, sql - 3), sql + 1]), rnd.pick([1, 5, 20])];
-      const [memory, page] = [countColumnar(records, cond), pageColumnar(records, cond, sort, offset, limit)];
+      const [memory, page] = [countColumnar(columns, cond), pageColumnar(columns, cond, sort, offset, limit)];
       const sqlIds = await sqlPage(cond, sort, offset, limit);
       counts.add(sql);
       if (memory !== sql || page?.total !== sql || JSON.stringify(page?.ids) !== JSON.stringify(sqlIds)) {
         mismatches.push({ cond: toSql(cond), sort: sort.map((k) => `${k.attr.path} ${k.order}`), offset, limit, memory, sql, page, sqlIds });
       }
     }
+    return { mismatches, distinctCounts: counts.size };
+  }
+
+  test('random trees of and/or/not over those leaves count what PostgreSQL counts, and page in its order; trees naming other attributes are left to PostgreSQL', async () => {
+    const { records } = await readColumnar(db, 'fr');
+    const { mismatches, distinctCounts } = await randomSearches(records, 20261204, 300);
     expect(mismatches).toEqual([]);
-    expect(counts.size).toBeGreaterThan(50); // trees that select very different sets, not all or nothing
+    expect(distinctCounts).toBeGreaterThan(50); // trees that select very different sets, not all or nothing
+    const all = await leaves('fr');
+    const season = REGISTRIES.fr.catalogue.get('farm_details.farming_activities.crop_production.season')!;
+    const uncovered: Cond = { kind: 'cmp', attr: season, op: 'eq', value: 'winter' };
     expect(countColumnar(records, { kind: 'or', items: [all[0], uncovered] })).toBeUndefined();
     const lookup = parseSearchCriteria(REGISTRIES.fr, { query_type: 'idtype-value', query: { type: 'NationalID', value: 'ODDodd1' } });
     expect(countColumnar(records, lookup.where)).toBeUndefined();
@@ -146,7 +153,7 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     expect(await page(2)).toEqual(uncounted);
     expect(await page(1)).toEqual(await searchPage(db, 'fr', parsed, 10, 1));
     expect(columns.used).toBe(2);
-    // A new matching record: the next search reads another version, counts in PostgreSQL and starts a read.
+    // A new matching record: the next search reads another version, counts in PostgreSQL and starts a patch.
     const record = generateRecords('fr', 1, 32, 5000)[0] as { family_details: { group_type: string }; machineries_details: { type: string }[] };
     record.family_details.group_type = 'family';
     record.machineries_details = [{ type: 'Hand tools' }];
@@ -155,7 +162,7 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     expect(columns.used).toBe(2);
     await columns.settle();
     expect((await page(1)).total).toBe(uncounted.total + 1);
-    expect(columns).toMatchObject({ used: 3, builds: 2 });
+    expect(columns).toMatchObject({ used: 3, builds: 1, patches: 1 });
     // With the columns current, every page comes from them; the kept totals are not asked.
     const kept = new MatchCountCache();
     await searchPage(db, 'fr', parsed, 10, 1, kept, columns);
@@ -168,37 +175,110 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     expect(columns.used).toBe(6);
   });
 
-  test('reads of a registry start no sooner than refreshMs, nor than 4 times the last read\'s duration, after the last start', async () => {
+  /** A write whose records are not listed (as a bulk load's or a TRUNCATE's): the next refresh must read everything. */
+  const unlistedWrite = (registry: RegistryKey) =>
+    db.transaction(async (trx) => {
+      await trx.raw('UPDATE registry_records SET version = version WHERE id = (SELECT id FROM registry_records WHERE registry = ? LIMIT 1)', [registry]);
+      await trx.raw('INSERT INTO registry_changes (registry, xid) VALUES (?, pg_current_xact_id())', [registry]);
+    });
+
+  test("full reads start no sooner than refreshMs, nor than 4 times the last one's duration, after the last start; patches 4 times their own duration after theirs", async () => {
     let now = 0;
     const columns = new FilterIndexes(db, 1000, () => now);
-    const builds = async () => {
+    const settled = async () => {
       await columns.settle();
-      return columns.builds;
+      return { builds: columns.builds, patches: columns.patches };
     };
     columns.refresh('dr');
-    columns.refresh('dr'); // one read at a time
+    columns.refresh('dr'); // one refresh at a time
     now = 2500; // the read "took" 2.5 s
-    expect(await builds()).toBe(1);
+    expect(await settled()).toEqual({ builds: 1, patches: 0 });
     now = 9999;
     columns.refresh('dr');
-    expect(await builds()).toBe(1);
+    expect(await settled()).toEqual({ builds: 1, patches: 0 });
     now = 10_000;
-    columns.refresh('dr'); // took no time: the next waits refreshMs
-    expect(await builds()).toBe(2);
+    columns.refresh('dr'); // nothing written since: a patch, which changes nothing
+    expect(await settled()).toEqual({ builds: 1, patches: 1 });
+    await unlistedWrite('dr');
+    columns.refresh('dr'); // the patch gives way to a full read: 10 s after the last (4 x 2.5 s)
+    expect(await settled()).toEqual({ builds: 2, patches: 1 });
+    await unlistedWrite('dr');
+    columns.refresh('dr'); // that one took no time: the next full read waits refreshMs, and no patch is tried meanwhile
+    expect(await settled()).toEqual({ builds: 2, patches: 1 });
     now = 10_999;
     columns.refresh('dr');
-    expect(await builds()).toBe(2);
+    expect(await settled()).toEqual({ builds: 2, patches: 1 });
     now = 11_000;
     columns.refresh('dr');
-    expect(await builds()).toBe(3);
-    // A search whose snapshot is older than the columns held starts no read; one that is newer does.
+    expect(await settled()).toEqual({ builds: 3, patches: 1 });
+    // A search whose snapshot is older than the columns held starts no refresh; one that is newer does.
     now = 100_000;
     const held = await inSearchTransaction(db, (trx) => registryDataVersion(trx, 'dr'));
     expect(columns.use('dr', (BigInt(held.version) - 1n).toString(), () => 1)).toBeUndefined();
-    expect(await builds()).toBe(3);
+    expect(await settled()).toEqual({ builds: 3, patches: 1 });
     expect(columns.use('dr', held.version, () => 1)).toBe(1);
     expect(columns.use('dr', (BigInt(held.version) + 1n).toString(), () => 1)).toBeUndefined();
-    expect(await builds()).toBe(4);
+    expect(await settled()).toEqual({ builds: 3, patches: 2 });
+  });
+
+  test('a patch reads only the records written since the full read (inserted, updated, deleted, moved in from the other registry), and its columns answer as PostgreSQL does', async () => {
+    const read = await readColumnar(db, 'fr');
+    const first: Held = { version: read.version, snapshot: read.snapshot, base: read.records, columns: read.records };
+    let held = first;
+    const rnd = prng(424242);
+    const frIds = async () => (await db('registry_records').where({ registry: 'fr' }).orderBy('id').pluck('id')) as string[];
+    let expectedSize = read.records.size;
+    const written = new Set<string>();
+    const mismatches = [];
+    for (let round = 0; round < 3; round++) {
+      const before = new Set(await frIds());
+      await upsertRecords(db, 'fr', generateRecords('fr', 8, 900 + round, 50_000 + 100 * round));
+      const ids = [...before];
+      for (let k = 0; k < 8; k++) {
+        const id = rnd.pick(ids);
+        await updateRecord(db, 'fr', id, { family_details: { group_size: Math.floor(rnd.next() * 12), group_type: rnd.pick(['family', 'household', 'cooperative']) } }, 'merge');
+      }
+      const gone = [rnd.pick(ids), rnd.pick(ids)];
+      await db('registry_records').whereIn('id', gone).delete();
+      // A DR record moved into FR (its identifier is its own): written for both registries.
+      const moved = (await db('registry_records').where({ registry: 'dr' }).whereNot('identifier', 'like', 'ODD%').first('id')).id as string;
+      await db('registry_records').where({ id: moved }).update({ registry: 'fr' });
+      const after = await frIds();
+      for (const id of [...after.filter((id) => !before.has(id)), ...gone, moved]) written.add(id);
+      expectedSize = after.length;
+
+      const patched = await patchHeld(db, 'fr', held, 1000);
+      expect(patched).toBeDefined();
+      held = patched!;
+      expect(held.version).toBe((await inSearchTransaction(db, (trx) => registryDataVersion(trx, 'fr'))).version);
+      expect(held.base).toBe(read.records); // patched, not read again
+      expect(heldCount(held.columns)).toBe(expectedSize);
+      const { mismatches: found } = await randomSearches(held.columns, 77 + round, 80);
+      mismatches.push(...found);
+    }
+    expect(mismatches).toEqual([]);
+    // The extra part holds only records written (those updated may be fewer: picks repeat).
+    expect('base' in held.columns && held.columns.extra.size).toBeLessThanOrEqual(written.size + 24);
+    // Past `atMost` records written, or after a write that listed none, a full read is needed.
+    expect(await patchHeld(db, 'fr', first, 5)).toBeUndefined();
+    await unlistedWrite('fr');
+    expect(await patchHeld(db, 'fr', held, 1000)).toBeUndefined();
+  });
+
+  test('pruned lists of records written: columns read before the bound read everything again; those read after still patch', async () => {
+    const old = await readColumnar(db, 'dr');
+    const oldHeld: Held = { version: old.version, snapshot: old.snapshot, base: old.records, columns: old.records };
+    await updateRecord(db, 'dr', (await db('registry_records').where({ registry: 'dr' }).first('id')).id, { poverty_score: 42 }, 'merge');
+    expect(await patchHeld(db, 'dr', oldHeld, 1000)).toBeDefined();
+    await pruneRegistryChanges(db); // bound: the oldest snapshot now, after the read
+    await pruneRegistryChanges(db); // the lists before that bound go
+    expect(await patchHeld(db, 'dr', oldHeld, 1000)).toBeUndefined();
+    const fresh = await readColumnar(db, 'dr');
+    const freshHeld: Held = { version: fresh.version, snapshot: fresh.snapshot, base: fresh.records, columns: fresh.records };
+    await updateRecord(db, 'dr', (await db('registry_records').where({ registry: 'dr' }).first('id')).id, { poverty_score: 43 }, 'merge');
+    const patched = await patchHeld(db, 'dr', freshHeld, 1000);
+    expect(patched && 'base' in patched.columns && patched.columns.extra.size).toBe(1);
+    expect(await db('registry_changes').where({ registry: 'dr' }).count('* as n').first()).toEqual({ n: 2 }); // the update's two triggers (old and new rows)
   });
 
   test('a number column holding a value no double is exactly is left to PostgreSQL; the other columns still count', async () => {

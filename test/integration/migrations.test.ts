@@ -16,6 +16,9 @@ async function schema(db: Db): Promise<string[]> {
     SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'knex%'
     UNION ALL
     SELECT 'trigger ' || tgrelid::regclass || ' ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+    UNION ALL
+    SELECT 'function ' || proname || ' ' || md5(pg_get_functiondef(p.oid)) FROM pg_proc p
+     WHERE pronamespace = 'public'::regnamespace AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') -- an extension's
     ORDER BY 1`);
   return rows.map((r: { line: string }) => r.line);
 }

@@ -2,7 +2,7 @@ import type { Deps } from '../../deps';
 import { buildOnSearch, finishSearch, planSearch } from '../../services/dci/searchRequests';
 import { endSubscription, fireSubscription, processUnsubscribe, registerSubscriptions, subscriptionSchedule } from '../../services/dci/subscriptions';
 import { buildTxnOnStatus } from '../../services/dci/txnStatus';
-import { foldRegistryWrites } from '../../services/dci/matchCounts';
+import { foldRegistryWrites, pruneRegistryChanges } from '../../services/dci/matchCounts';
 import { attemptDelivery, deliveredOrNot } from '../callbacks/activities';
 
 /**
@@ -35,7 +35,7 @@ export function createDciActivities(deps: Deps) {
     dciEndSubscription: (code: string) => endSubscription(deps, code),
     dciProcessUnsubscribe: (correlationId: string) => processUnsubscribe(deps, correlationId),
     dciBuildTxnOnStatus: (correlationId: string) => buildTxnOnStatus(deps, correlationId),
-    dciFoldRegistryWrites: () => foldRegistryWrites(deps.db),
+    dciFoldRegistryWrites: async () => ({ folded: await foldRegistryWrites(deps.db), prunedChanges: await pruneRegistryChanges(deps.db) }),
   };
 }
 

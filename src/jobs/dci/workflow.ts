@@ -171,8 +171,9 @@ const fold = proxyActivities<DciActivities>({ startToCloseTimeout: '10 minutes',
 /**
  * Run every 5 minutes by the `steward-registry-writes-fold` Schedule: folds the rows of registry
  * writes into each registry's data version (matchCounts.ts), keeping the version every search
- * reads a count over few rows. A run that fails is left to the next.
+ * reads a count over few rows, and prunes the lists of records written that the filter columns
+ * patch from. A run that fails is left to the next.
  */
-export async function dciRegistryWritesFold(): Promise<Record<string, number>> {
+export async function dciRegistryWritesFold(): Promise<{ folded: Record<string, number>; prunedChanges: number }> {
   return fold.dciFoldRegistryWrites();
 }

@@ -67,6 +67,22 @@ export async function foldRegistryWrites(db: Db, batch = 10_000): Promise<Record
 }
 
 /**
+ * Prunes the rows of `registry_changes` (migration 20261204020001) of transactions older than the
+ * oldest snapshot seen at the previous prune, and records that bound as `pruned_below`: a filter
+ * columns reader whose snapshot is older reads everything again. Run with the fold, every 5
+ * minutes, so a change is kept at least that long after every snapshot sees it. Returns the rows pruned.
+ */
+export async function pruneRegistryChanges(db: Db): Promise<number> {
+  const { rows } = await db.raw(
+    `WITH bound AS (SELECT next_below FROM registry_changes_pruning FOR UPDATE),
+          gone AS (DELETE FROM registry_changes WHERE xid < (SELECT next_below FROM bound) RETURNING 1)
+     UPDATE registry_changes_pruning SET pruned_below = (SELECT next_below FROM bound), next_below = pg_snapshot_xmin(pg_current_snapshot())
+     RETURNING (SELECT count(*) FROM gone) AS pruned`,
+  );
+  return Number(rows[0]?.pruned ?? 0);
+}
+
+/**
  * The counts, keyed by registry, data version and the count statement; the least recently used
  * goes first once `capacity` are kept. Only counts of a version the search read are handed back,
  * so one of an old version is never wrong, only unused until it ages out.
