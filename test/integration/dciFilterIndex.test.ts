@@ -135,8 +135,9 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     expect(countColumnar(records, lookup.where)).toBeUndefined();
   });
 
-  test('searches are answered from the columns once they are of their data version, and by PostgreSQL after a write until they are read again', async () => {
-    const columns = new FilterIndexes(db, 0, () => 0); // a clock that stands still: each read may start at once
+  test('searches are answered from the columns once they are of their data version; after a write, once patched (a search waits for the patch it starts)', async () => {
+    // A clock that stands still: each read may start at once; a search waits up to 10 s for a patch (so a loaded machine changes nothing here).
+    const columns = new FilterIndexes(db, 0, () => 0, undefined, 10_000);
     const parsed = parseSearchCriteria(REGISTRIES.fr, {
       query_type: 'expression',
       query: expr({ $or: [{ 'farm_details.farming_activities.crop_production.crop_type': 'Rice' }, { 'machineries_details.type': 'Hand tools' }], 'family_details.group_type': { $ne: 'household' } }),
@@ -153,26 +154,43 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     expect(await page(2)).toEqual(uncounted);
     expect(await page(1)).toEqual(await searchPage(db, 'fr', parsed, 10, 1));
     expect(columns.used).toBe(2);
-    // A new matching record: the next search reads another version, counts in PostgreSQL and starts a patch.
-    const record = generateRecords('fr', 1, 32, 5000)[0] as { family_details: { group_type: string }; machineries_details: { type: string }[] };
-    record.family_details.group_type = 'family';
-    record.machineries_details = [{ type: 'Hand tools' }];
-    await createRecord(db, 'fr', record);
-    expect((await page(1)).total).toBe(uncounted.total + 1);
-    expect(columns.used).toBe(2);
-    await columns.settle();
+    // A new matching record: the next search reads another version and starts a patch, which it
+    // waits for (patchWaitMs), then answers from the patched columns.
+    const matching = (n: number) => {
+      const record = generateRecords('fr', 1, 32, 5000 + n)[0] as { family_details: { group_type: string }; machineries_details: { type: string }[] };
+      record.family_details.group_type = 'family';
+      record.machineries_details = [{ type: 'Hand tools' }];
+      return createRecord(db, 'fr', record);
+    };
+    await matching(0);
     expect((await page(1)).total).toBe(uncounted.total + 1);
     expect(columns).toMatchObject({ used: 3, builds: 1, patches: 1 });
+    // Not waiting: that search's page is found in PostgreSQL (its total may come from the columns
+    // if the patch ends first), and the next search is answered from the patched columns.
+    const impatient = new FilterIndexes(db, 0, () => 0, undefined, 0);
+    await searchPage(db, 'fr', parsed, 10, 1, undefined, impatient);
+    await impatient.settle();
+    await matching(1);
+    const usedBefore = impatient.used;
+    expect((await searchPage(db, 'fr', parsed, 10, 1, undefined, impatient)).total).toBe(uncounted.total + 2);
+    await impatient.settle();
+    expect(impatient).toMatchObject({ builds: 1, patches: 1 });
+    expect(impatient.used - usedBefore).toBeLessThanOrEqual(1); // the total at most, never the page
+    const usedPatched = impatient.used;
+    expect((await searchPage(db, 'fr', parsed, 10, 1, undefined, impatient)).total).toBe(uncounted.total + 2);
+    expect(impatient.used).toBe(usedPatched + 1);
+    expect((await page(1)).total).toBe(uncounted.total + 2);
+    expect(columns).toMatchObject({ used: 4, builds: 1, patches: 2 });
     // With the columns current, every page comes from them; the kept totals are not asked.
     const kept = new MatchCountCache();
     await searchPage(db, 'fr', parsed, 10, 1, kept, columns);
-    expect(columns.used).toBe(4);
+    expect(columns.used).toBe(5);
     await searchPage(db, 'fr', parsed, 10, 2, kept, columns);
-    expect({ used: columns.used, hits: kept.hits }).toEqual({ used: 5, hits: 0 });
+    expect({ used: columns.used, hits: kept.hits }).toEqual({ used: 6, hits: 0 });
     // Sorted by a string (PostgreSQL's collation orders strings): the page is read in PostgreSQL, its total counted in memory.
     const byType = { ...parsed, sort: parseSort(REGISTRIES.fr, [{ attribute_name: 'group_type', sort_order: 'desc' }]) };
     expect(await searchPage(db, 'fr', byType, 10, 3, undefined, columns)).toEqual(await searchPage(db, 'fr', byType, 10, 3));
-    expect(columns.used).toBe(6);
+    expect(columns.used).toBe(7);
   });
 
   /** A write whose records are not listed (as a bulk load's or a TRUNCATE's): the next refresh must read everything. */
@@ -214,10 +232,10 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     // A search whose snapshot is older than the columns held starts no refresh; one that is newer does.
     now = 100_000;
     const held = await inSearchTransaction(db, (trx) => registryDataVersion(trx, 'dr'));
-    expect(columns.use('dr', (BigInt(held.version) - 1n).toString(), () => 1)).toBeUndefined();
+    expect(await columns.use('dr', (BigInt(held.version) - 1n).toString(), () => 1)).toBeUndefined();
     expect(await settled()).toEqual({ builds: 3, patches: 1 });
-    expect(columns.use('dr', held.version, () => 1)).toBe(1);
-    expect(columns.use('dr', (BigInt(held.version) + 1n).toString(), () => 1)).toBeUndefined();
+    expect(await columns.use('dr', held.version, () => 1)).toBe(1);
+    expect(await columns.use('dr', (BigInt(held.version) + 1n).toString(), () => 1)).toBeUndefined();
     expect(await settled()).toEqual({ builds: 3, patches: 2 });
   });
 

@@ -34,6 +34,8 @@ export interface Held {
 export class FilterIndexes {
   private readonly held = new Map<RegistryKey, Held>();
   private readonly building = new Map<RegistryKey, Promise<void>>();
+  /** The patch in flight of a registry, which a search over the version it reads may wait for. */
+  private readonly patching = new Map<RegistryKey, Promise<void>>();
   /** When the next refresh, and the next full read, of a registry may start. */
   private readonly notBefore = new Map<RegistryKey, number>();
   private readonly fullNotBefore = new Map<RegistryKey, number>();
@@ -48,19 +50,30 @@ export class FilterIndexes {
     private readonly now: () => number = Date.now,
     /** Records written since the full read that a patch takes on; past that, a full read. */
     private readonly patchAtMost = (held: number) => Math.max(1000, Math.floor(held / 20)),
+    /** How long a search waits for a patch in flight before it runs in PostgreSQL. */
+    private readonly patchWaitMs = 50,
   ) {}
 
   /**
    * Runs `use` on the columns if they are of `version` (read in the search's snapshot), counting
-   * the searches it answers; otherwise undefined, and a refresh starts if the search saw a later
-   * version than the one held (one that began before the last refresh saw an earlier one).
+   * the searches it answers; otherwise undefined. A search that saw a later version than the one
+   * held (not one that began before the last refresh saw an earlier one) starts a refresh, and
+   * waits for a patch up to `patchWaitMs`: a patch of a few records takes milliseconds, and the
+   * search would take PostgreSQL 100-240 ms over 1,000,000 records.
    */
-  use<T>(registry: RegistryKey, version: string, use: (columns: Columnar) => T | undefined): T | undefined {
-    const held = this.held.get(registry);
-    if (held?.version !== version) {
-      if (!held || BigInt(version) > BigInt(held.version)) this.refresh(registry);
-      return undefined;
+  async use<T>(registry: RegistryKey, version: string, use: (columns: Columnar) => T | undefined): Promise<T | undefined> {
+    let held = this.held.get(registry);
+    if (held?.version !== version && (!held || BigInt(version) > BigInt(held.version))) {
+      this.refresh(registry);
+      const patch = this.patching.get(registry);
+      if (patch && this.patchWaitMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([patch, new Promise((resolve) => (timer = setTimeout(resolve, this.patchWaitMs)))]);
+        clearTimeout(timer);
+        held = this.held.get(registry);
+      }
     }
+    if (held?.version !== version) return undefined;
     const answer = use(held.columns);
     if (answer !== undefined) this.used++;
     return answer;
@@ -73,7 +86,9 @@ export class FilterIndexes {
     const work = async () => {
       const held = this.held.get(registry);
       if (held && !held.unpatchable) {
-        const patched = await patchHeld(this.db, registry, held, this.patchAtMost(heldCount(held.columns)));
+        const patch = patchHeld(this.db, registry, held, this.patchAtMost(heldCount(held.columns)));
+        this.patching.set(registry, patch.then(() => undefined, () => undefined));
+        const patched = await patch.finally(() => this.patching.delete(registry));
         this.held.set(registry, patched ?? { ...held, unpatchable: true });
         if (patched) {
           this.patches++;

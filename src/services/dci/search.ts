@@ -241,11 +241,11 @@ export async function searchPage(
       const { version, uncompacted } = await registryDataVersion(trx, registry);
       compact = uncompacted > COMPACT_ABOVE;
       const offset = (pageNumber - 1) * pageSize;
-      const inMemory = columns?.use(registry, version, (records) => pageColumnar(records, parsed.where, parsed.sort, offset, pageSize));
+      const inMemory = await columns?.use(registry, version, (records) => pageColumnar(records, parsed.where, parsed.sort, offset, pageSize));
       if (inMemory) return inMemory;
       const { walk } = await choosePagePlan(trx, registry, parsed, pageSize, pageNumber);
       const count = countQuery(registry, parsed);
-      const known = counts?.get(registry, version, count) ?? columns?.use(registry, version, (records) => countColumnar(records, parsed.where));
+      const known = counts?.get(registry, version, count) ?? (await columns?.use(registry, version, (records) => countColumnar(records, parsed.where)));
       const found = await pageIds(trx, registry, parsed, pageSize, pageNumber, walk, known);
       counts?.set(registry, version, count, found.total);
       return found;
