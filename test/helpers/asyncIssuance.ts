@@ -16,13 +16,3 @@ export async function latestCode(deps: Deps, requestId: string, servers: Notific
   return code;
 }
 
-/** Polls until `check` returns a value (the workflow works asynchronously). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

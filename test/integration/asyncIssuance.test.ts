@@ -1,7 +1,7 @@
 import { asyncIssuanceWorkflowId as workflowIdFor } from '../../src/jobs/asyncIssuance/client';
-import { eventually, latestCode, outboxFor } from '../helpers/asyncIssuance';
+import { latestCode, outboxFor } from '../helpers/asyncIssuance';
 import { type NotificationServers, settled, startNotificationServers } from '../helpers/notifications';
-import { createTestOrg, gql, Harness, startHarness, tokenFor } from '../helpers/harness';
+import { createTestOrg, eventually, gql, Harness, startHarness, tokenFor } from '../helpers/harness';
 
 const FIELDS = `id status isStatusFinal expiry expiresOn createdAt updatedAt failureReason
   contract { id name } identity { id name email phone } createdBy { email } updatedBy { email }

@@ -10,8 +10,7 @@ import { completeAsyncIssuanceClaim } from '../../src/jobs/asyncIssuance/claims'
 import { PassLinks } from '../../src/services/passLinks';
 import { statusQuery } from '../../src/jobs/asyncIssuance/defs';
 import { asyncIssuanceWorkflowId as workflowIdFor } from '../../src/jobs/asyncIssuance/client';
-import { eventually } from '../helpers/asyncIssuance';
-import { createTestOrg } from '../helpers/harness';
+import { createTestOrg, eventually } from '../helpers/harness';
 import { createTimeSkippingEnv, registerSearchAttributes, timeSkippingWorker } from '../helpers/timeSkipping';
 
 const DAY = 24 * 3600 * 1000;
