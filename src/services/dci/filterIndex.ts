@@ -19,8 +19,9 @@ export interface Held {
  * Each registry's typed filter columns in memory (src/domain/dci/columnar.ts), read in one
  * snapshot together with the registry's data version (matchCounts.ts): a search whose snapshot
  * reads the same version sees the same records, so its matches found in memory are the ones
- * PostgreSQL would find (page and exact total_count). A search over a later version runs in
- * PostgreSQL and starts a refresh in the background, one a registry at a time:
+ * PostgreSQL would find (page and exact total_count). A search over a later version starts a
+ * refresh, one a registry at a time, waits a little for it if it is a patch (see `use`), and
+ * otherwise runs in PostgreSQL:
  * - a patch when it can: the records written since the full read (`registry_changes`, migration
  *   20261204020001), read as they are now in a snapshot with its version, replace the base's; the
  *   next refresh no sooner than four times its duration after it started;
