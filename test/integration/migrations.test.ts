@@ -59,4 +59,27 @@ describe('migrations', () => {
     await expect(pass('no-such-org', 'MG3')).rejects.toThrow(/passes_design_foreign/);
     expect(await db()('passes').pluck('serial_number')).toEqual(['MG1']);
   });
+
+  it('registry writes list the records each transaction wrote; a statement of more than 10,000 records and a truncate list none, only that they wrote', async () => {
+    await db().migrate.latest({ migrationSource });
+    const listed = async (write: (trx: Db) => Promise<unknown>) =>
+      db().transaction(async (trx) => {
+        await write(trx);
+        const { rows } = await trx.raw('SELECT registry, record_id FROM registry_changes WHERE xid = pg_current_xact_id() ORDER BY record_id NULLS FIRST, registry');
+        return rows as { registry: string; record_id: string | null }[];
+      });
+    const insert = (trx: Db, n: number, prefix: string) =>
+      trx.raw(`INSERT INTO registry_records (registry, identifier, record) SELECT 'dr', ? || i, '{}'::jsonb FROM generate_series(1, ?) i`, [prefix, n]);
+    const three = await listed((trx) => insert(trx, 3, 'three-'));
+    expect(three.map((r) => r.registry)).toEqual(['dr', 'dr', 'dr']);
+    expect(three.map((r) => r.record_id).sort()).toEqual((await db()('registry_records').where('identifier', 'like', 'three-%').pluck('id')).sort());
+    // An update lists its records from both sides (old and new rows): a record moved to FR is listed for both registries.
+    const moved = await listed((trx) => trx.raw("UPDATE registry_records SET registry = 'fr' WHERE identifier = 'three-1'"));
+    expect(moved.map((r) => r.registry).sort()).toEqual(['dr', 'fr']);
+    expect(await listed((trx) => insert(trx, 10_001, 'bulk-'))).toEqual([{ registry: 'dr', record_id: null }]);
+    expect(await listed((trx) => trx.raw('TRUNCATE registry_records CASCADE'))).toEqual([
+      { registry: 'dr', record_id: null },
+      { registry: 'fr', record_id: null },
+    ]);
+  });
 });
