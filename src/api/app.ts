@@ -10,7 +10,7 @@ import { claimGraphqlHandler } from './graphql/claimHandler';
 import { requireUser } from './http/auth';
 import { fileDownloads } from './http/files';
 import { graphqlMultipart } from './http/multipart';
-import { httpMetrics, labelGraphqlOperation, metricsHandler, metricsRoute } from './metrics';
+import { httpMetrics, labelGraphqlOperation, metricsHandler, metricsRoute, observeFilterColumns } from './metrics';
 import { openApiDocument, registerRoute } from './openapi';
 import { graphiqlRouter } from './http/graphiql';
 import { healthRouter } from './http/health';
@@ -56,6 +56,7 @@ export function createApp(deps: Deps): express.Express {
 
   app.use(healthRouter(deps));
   app.get('/metrics', metricsHandler(deps.config.metrics.workerUrl));
+  if (deps.filterIndexes) observeFilterColumns(deps.filterIndexes);
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument({ version: VERSION, serverUrl: deps.config.publicBaseUrl }));
   });

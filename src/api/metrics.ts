@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import { buildSchema, Kind, OperationDefinitionNode, parse } from 'graphql';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { logger } from '../logger';
+import type { FilterIndexes } from '../services/dci/filterIndex';
 
 /**
  * Prometheus metrics of the API process: request counts and latencies by route and, for /query,
@@ -25,6 +26,46 @@ const duration = new Histogram({
   labelNames: ['method', 'route', 'operation'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],
+});
+
+/** The DCI filter columns (src/services/dci/filterIndex.ts) of the apps created in this process: one in production. */
+const filterColumns = new Set<FilterIndexes>();
+const filterColumnsSum = (of: (c: FilterIndexes) => number) => [...filterColumns].reduce((n, c) => n + of(c), 0);
+
+export function observeFilterColumns(columns: FilterIndexes): void {
+  filterColumns.add(columns);
+}
+
+// Read from the columns when scraped: their counts only grow, so they are counters.
+new Counter({
+  name: 'steward_dci_filter_columns_searches_total',
+  help: 'DCI searches answered from the registry filter columns in memory (the others run in PostgreSQL)',
+  registers: [registry],
+  collect() {
+    this.reset();
+    this.inc(filterColumnsSum((c) => c.used));
+  },
+});
+
+new Counter({
+  name: 'steward_dci_filter_columns_refreshes_total',
+  help: 'Refreshes of the registry filter columns: patches (the records written since the full read) and full reads',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    this.inc({ kind: 'patch' }, filterColumnsSum((c) => c.patches));
+    this.inc({ kind: 'full_read' }, filterColumnsSum((c) => c.builds));
+  },
+});
+
+new Gauge({
+  name: 'steward_dci_filter_columns_bytes',
+  help: 'Bytes of typed arrays the registry filter columns hold in memory',
+  registers: [registry],
+  collect() {
+    this.set(filterColumnsSum((c) => c.bytes()));
+  },
 });
 
 let rootFields: Set<string> | undefined;

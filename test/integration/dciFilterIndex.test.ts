@@ -211,17 +211,19 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     columns.refresh('dr'); // one refresh at a time
     now = 2500; // the read "took" 2.5 s
     expect(await settled()).toEqual({ builds: 1, patches: 0 });
-    now = 9999;
-    columns.refresh('dr');
-    expect(await settled()).toEqual({ builds: 1, patches: 0 });
-    now = 10_000;
-    columns.refresh('dr'); // nothing written since: a patch, which changes nothing
+    columns.refresh('dr'); // a full read never holds back a patch (nothing written: it changes nothing)
     expect(await settled()).toEqual({ builds: 1, patches: 1 });
     await unlistedWrite('dr');
-    columns.refresh('dr'); // the patch gives way to a full read: 10 s after the last (4 x 2.5 s)
+    columns.refresh('dr'); // the patch gives way to a full read, not before 10 s (4 x 2.5 s)
+    expect(await settled()).toEqual({ builds: 1, patches: 1 });
+    now = 9999;
+    columns.refresh('dr'); // no patch is tried until a full read
+    expect(await settled()).toEqual({ builds: 1, patches: 1 });
+    now = 10_000;
+    columns.refresh('dr');
     expect(await settled()).toEqual({ builds: 2, patches: 1 });
     await unlistedWrite('dr');
-    columns.refresh('dr'); // that one took no time: the next full read waits refreshMs, and no patch is tried meanwhile
+    columns.refresh('dr'); // that read took no time: the next waits refreshMs
     expect(await settled()).toEqual({ builds: 2, patches: 1 });
     now = 10_999;
     columns.refresh('dr');
@@ -229,14 +231,25 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
     now = 11_000;
     columns.refresh('dr');
     expect(await settled()).toEqual({ builds: 3, patches: 1 });
+    // A patch that "takes" 0.5 s: the next refresh 2 s after it started.
+    now = 20_000;
+    columns.refresh('dr');
+    now = 20_500;
+    expect(await settled()).toEqual({ builds: 3, patches: 2 });
+    now = 21_999;
+    columns.refresh('dr');
+    expect(await settled()).toEqual({ builds: 3, patches: 2 });
+    now = 22_000;
+    columns.refresh('dr');
+    expect(await settled()).toEqual({ builds: 3, patches: 3 });
     // A search whose snapshot is older than the columns held starts no refresh; one that is newer does.
     now = 100_000;
     const held = await inSearchTransaction(db, (trx) => registryDataVersion(trx, 'dr'));
     expect(await columns.use('dr', (BigInt(held.version) - 1n).toString(), () => 1)).toBeUndefined();
-    expect(await settled()).toEqual({ builds: 3, patches: 1 });
+    expect(await settled()).toEqual({ builds: 3, patches: 3 });
     expect(await columns.use('dr', held.version, () => 1)).toBe(1);
     expect(await columns.use('dr', (BigInt(held.version) + 1n).toString(), () => 1)).toBeUndefined();
-    expect(await settled()).toEqual({ builds: 3, patches: 2 });
+    expect(await settled()).toEqual({ builds: 3, patches: 4 });
   });
 
   test('a patch reads only the records written since the full read (inserted, updated, deleted, moved in from the other registry), and its columns answer as PostgreSQL does', async () => {

@@ -5,7 +5,7 @@ import { signDciSenderToken, signIssuerToken } from '../../src/auth/issuerTokens
 import { signEnvelope } from '../../src/services/dci/signature';
 import { createSender, decryptFromSteward, envelope, expr, post, searchMessage, TestSender, verifyFromSteward } from '../helpers/dciClient';
 import { expectValidRequest, expectValidResponse } from '../helpers/dciSpec';
-import { Harness, startHarness } from '../helpers/harness';
+import { eventually, Harness, startHarness } from '../helpers/harness';
 
 /** The DCI registries on a real API and PostgreSQL: records admin API, sync search, signatures, encryption. */
 describe('DCI registries: records, sync search, security', () => {
@@ -147,6 +147,17 @@ describe('DCI registries: records, sync search, security', () => {
     });
 
     it('pages of one search share a total until the records change; the page after a write counts them again', async () => {
+      // The kept totals, with the filter columns off (when current, they answer before any count is kept).
+      const columns = h.deps.filterIndexes;
+      h.deps.filterIndexes = undefined;
+      try {
+        await pagesShareATotal();
+      } finally {
+        h.deps.filterIndexes = columns;
+      }
+    });
+
+    async function pagesShareATotal() {
       const location = `loc-${tag}-paging`;
       await upsertRecords(h.deps.db, 'dr', generateRecords('dr', 3, crypto.randomInt(0, 999_999)).map((r) => ({ ...r, location })));
       const page = async (n: number) => {
@@ -160,6 +171,27 @@ describe('DCI registries: records, sync search, security', () => {
       expect(h.deps.matchCounts!.hits + h.deps.matchCounts!.misses).toBe(counted + 2);
       await upsertRecords(h.deps.db, 'dr', generateRecords('dr', 1, crypto.randomInt(0, 999_999)).map((r) => ({ ...r, location })));
       expect(await page(2)).toEqual({ total: 4, records: 2 });
+    }
+
+    it("answers searches from the registry's filter columns in memory, kept current after writes, and /metrics counts them", async () => {
+      const location = `loc-${tag}-columns`;
+      const answered = async () => {
+        const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+        return Number(/^steward_dci_filter_columns_searches_total (\d+)/m.exec(text)?.[1]);
+      };
+      const total = async () => (await syncSearch('dr', searchMessage('dr', [{ query: expr({ location }) }]))).body.message.search_response[0].pagination.total_count as number;
+      for (const [n, expected] of [[2, 2], [1, 3]]) {
+        await upsertRecords(h.deps.db, 'dr', generateRecords('dr', n, crypto.randomInt(0, 999_999)).map((r) => ({ ...r, location })));
+        const before = await answered();
+        // The first search after a write may run in PostgreSQL (columns not read yet, or other files' writes moving the version); soon one is answered from the columns.
+        await eventually(async () => {
+          expect(await total()).toBe(expected);
+          return (await answered()) > before || undefined;
+        }, 30_000);
+      }
+      const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+      expect(text).toMatch(/^steward_dci_filter_columns_refreshes_total\{kind="patch"\} \d+/m);
+      expect(Number(/^steward_dci_filter_columns_bytes (\d+)/m.exec(text)?.[1])).toBeGreaterThan(0);
     });
 
     it('rejects bad items with the standard\'s reason codes and still answers the good ones', async () => {

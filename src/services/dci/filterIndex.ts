@@ -37,7 +37,7 @@ export class FilterIndexes {
   private readonly building = new Map<RegistryKey, Promise<void>>();
   /** The patch in flight of a registry, which a search over the version it reads may wait for. */
   private readonly patching = new Map<RegistryKey, Promise<void>>();
-  /** When the next refresh, and the next full read, of a registry may start. */
+  /** When the next refresh (paced by the last patch), and the next full read, of a registry may start. */
   private readonly notBefore = new Map<RegistryKey, number>();
   private readonly fullNotBefore = new Map<RegistryKey, number>();
   /** Searches answered from the columns, full reads and patches done. */
@@ -84,12 +84,15 @@ export class FilterIndexes {
   refresh(registry: RegistryKey): void {
     const started = this.now();
     if (this.building.has(registry) || started < (this.notBefore.get(registry) ?? 0)) return;
+    // Only a patch paces the next refresh: a full read paces the next full read (below), never a patch.
+    let patchedFor = 0;
     const work = async () => {
       const held = this.held.get(registry);
       if (held && !held.unpatchable) {
         const patch = patchHeld(this.db, registry, held, this.patchAtMost(heldCount(held.columns)));
         this.patching.set(registry, patch.then(() => undefined, () => undefined));
         const patched = await patch.finally(() => this.patching.delete(registry));
+        patchedFor = this.now() - started;
         this.held.set(registry, patched ?? { ...held, unpatchable: true });
         if (patched) {
           this.patches++;
@@ -110,7 +113,7 @@ export class FilterIndexes {
       .catch((err) => logger.warn({ err, registry }, 'reading the registry filter columns failed; searches run in PostgreSQL'))
       .finally(() => {
         this.building.delete(registry);
-        this.notBefore.set(registry, started + 4 * (this.now() - started));
+        this.notBefore.set(registry, started + 4 * patchedFor);
       });
     this.building.set(registry, build);
   }
