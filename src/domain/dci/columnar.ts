@@ -135,7 +135,7 @@ export class ColumnarBuilder {
       for (let to = 0; to < this.size; to++) out[to] = values[order[to]];
       return out;
     };
-    for (let i = 1; i < this.size; i++) if (compareIds(ids, i - 1, i) === 0) throw new Error(`record id ${idText(ids, i)} read twice`);
+    for (let i = 1; i < this.size; i++) if (compareIds(ids, i - 1, ids, i) === 0) throw new Error(`record id ${idText(ids, i)} read twice`);
     const numbers = new Map<string, NumberColumn>();
     for (const { name, lo, hi, exact } of this.numbers) {
       if (exact) numbers.set(name, { lo: permuted(lo), hi: permuted(hi) });
@@ -167,17 +167,8 @@ function idOrder(ids: Uint8Array, size: number): Int32Array {
   const order = new Int32Array(size);
   const next = starts.slice(0, 65536);
   for (let i = 0; i < size; i++) order[next[(ids[16 * i] << 8) | ids[16 * i + 1]]++] = i;
-  for (let k = 0; k < 65536; k++) if (starts[k + 1] - starts[k] > 1) order.subarray(starts[k], starts[k + 1]).sort((a, b) => compareIds(ids, a, b));
+  for (let k = 0; k < 65536; k++) if (starts[k + 1] - starts[k] > 1) order.subarray(starts[k], starts[k + 1]).sort((a, b) => compareIds(ids, a, ids, b));
   return order;
-}
-
-/** Byte order of two held UUIDs (PostgreSQL compares uuid bytes the same way). */
-function compareIds(ids: Uint8Array, a: number, b: number): number {
-  for (let k = 0; k < 16; k++) {
-    const d = ids[16 * a + k] - ids[16 * b + k];
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /** Writes a UUID's 16 bytes at `at`, or throws if it is not one as PostgreSQL prints them. */
@@ -192,8 +183,8 @@ function putUuid(id: string, out: Uint8Array, at: number): void {
   if (bad) throw new Error(`record id ${JSON.stringify(id)} is not a UUID`);
 }
 
-/** Byte order of record a of `x` and record b of `y` (the same order as compareIds). */
-function compareIdsAcross(x: Uint8Array, a: number, y: Uint8Array, b: number): number {
+/** Byte order of record a's UUID in `x` and record b's in `y` (PostgreSQL compares uuid bytes the same way). */
+function compareIds(x: Uint8Array, a: number, y: Uint8Array, b: number): number {
   for (let k = 0; k < 16; k++) {
     const d = x[16 * a + k] - y[16 * b + k];
     if (d !== 0) return d;
@@ -206,7 +197,7 @@ function positionOf(records: ColumnarRecords, key: Uint8Array, i: number): numbe
   let [lo, hi] = [0, records.size - 1];
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const d = compareIdsAcross(records.ids, mid, key, i);
+    const d = compareIds(records.ids, mid, key, i);
     if (d === 0) return mid;
     if (d < 0) lo = mid + 1;
     else hi = mid - 1;
@@ -329,7 +320,7 @@ export function pageColumnar(columns: Columnar, cond: Cond, sort: SortKey[], off
         if (Number.isNaN(va) !== Number.isNaN(vb)) return Number.isNaN(vb) ? -1 : 1; // NULLS LAST
       } else if (va !== vb) return (va < vb) !== desc ? -1 : 1;
     }
-    return x === y ? a - b : compareIdsAcross(x.records.ids, a, y.records.ids, b);
+    return x === y ? a - b : compareIds(x.records.ids, a, y.records.ids, b);
   };
   const firsts = parts.map((part, p) => {
     const k = offset + wanted;
