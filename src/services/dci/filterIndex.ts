@@ -194,9 +194,11 @@ export async function patchHeld(db: Db, registry: RegistryKey, held: Held, atMos
     if (version === held.version) return held;
     const { rows: complete } = await trx.raw('SELECT 1 FROM registry_changes_pruning WHERE pg_snapshot_xmin(?::pg_snapshot) >= pruned_below', [held.snapshot]);
     if (complete.length === 0) return undefined;
+    // Every transaction the snapshot did not see has an xid at or past its xmin: the index's range, however long the lists.
     const { rows: written } = await trx.raw<{ rows: { record_id: string | null }[] }>(
-      'SELECT DISTINCT record_id FROM registry_changes WHERE registry = ? AND NOT pg_visible_in_snapshot(xid, ?::pg_snapshot) LIMIT ?',
-      [registry, held.snapshot, atMost + 1],
+      `SELECT DISTINCT record_id FROM registry_changes
+        WHERE registry = ? AND xid >= pg_snapshot_xmin(?::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, ?::pg_snapshot) LIMIT ?`,
+      [registry, held.snapshot, held.snapshot, atMost + 1],
     );
     if (written.length > atMost || written.some((w) => w.record_id === null)) return undefined;
     const ids = written.map((w) => w.record_id!);
