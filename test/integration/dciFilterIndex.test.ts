@@ -207,41 +207,32 @@ describe('DCI search: matches counted on the filter columns in memory', () => {
       await columns.settle();
       return { builds: columns.builds, patches: columns.patches };
     };
-    columns.refresh('dr');
+    /** Sets the clock, asks for a refresh, and says what has been done once it ends. */
+    const refreshAt = async (time: number, done: { builds: number; patches: number }) => {
+      now = time;
+      columns.refresh('dr');
+      expect(await settled()).toEqual(done);
+    };
     columns.refresh('dr'); // one refresh at a time
+    columns.refresh('dr');
     now = 2500; // the read "took" 2.5 s
     expect(await settled()).toEqual({ builds: 1, patches: 0 });
-    columns.refresh('dr'); // a full read never holds back a patch (nothing written: it changes nothing)
-    expect(await settled()).toEqual({ builds: 1, patches: 1 });
+    await refreshAt(2500, { builds: 1, patches: 1 }); // a full read never holds back a patch (nothing written: it changes nothing)
     await unlistedWrite('dr');
-    columns.refresh('dr'); // the patch gives way to a full read, not before 10 s (4 x 2.5 s)
-    expect(await settled()).toEqual({ builds: 1, patches: 1 });
-    now = 9999;
-    columns.refresh('dr'); // no patch is tried until a full read
-    expect(await settled()).toEqual({ builds: 1, patches: 1 });
-    now = 10_000;
-    columns.refresh('dr');
-    expect(await settled()).toEqual({ builds: 2, patches: 1 });
+    await refreshAt(2500, { builds: 1, patches: 1 }); // the patch gives way to a full read, not before 10 s (4 x 2.5 s)
+    await refreshAt(9999, { builds: 1, patches: 1 }); // no patch is tried until a full read
+    await refreshAt(10_000, { builds: 2, patches: 1 });
     await unlistedWrite('dr');
-    columns.refresh('dr'); // that read took no time: the next waits refreshMs
-    expect(await settled()).toEqual({ builds: 2, patches: 1 });
-    now = 10_999;
-    columns.refresh('dr');
-    expect(await settled()).toEqual({ builds: 2, patches: 1 });
-    now = 11_000;
-    columns.refresh('dr');
-    expect(await settled()).toEqual({ builds: 3, patches: 1 });
+    await refreshAt(10_000, { builds: 2, patches: 1 }); // that read took no time: the next waits refreshMs
+    await refreshAt(10_999, { builds: 2, patches: 1 });
+    await refreshAt(11_000, { builds: 3, patches: 1 });
     // A patch that "takes" 0.5 s: the next refresh 2 s after it started.
     now = 20_000;
     columns.refresh('dr');
     now = 20_500;
     expect(await settled()).toEqual({ builds: 3, patches: 2 });
-    now = 21_999;
-    columns.refresh('dr');
-    expect(await settled()).toEqual({ builds: 3, patches: 2 });
-    now = 22_000;
-    columns.refresh('dr');
-    expect(await settled()).toEqual({ builds: 3, patches: 3 });
+    await refreshAt(21_999, { builds: 3, patches: 2 });
+    await refreshAt(22_000, { builds: 3, patches: 3 });
     // A search whose snapshot is older than the columns held starts no refresh; one that is newer does.
     now = 100_000;
     const held = await inSearchTransaction(db, (trx) => registryDataVersion(trx, 'dr'));
