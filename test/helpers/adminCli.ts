@@ -21,3 +21,9 @@ export function adminCli(env: Record<string, string> = {}) {
       (e: AdminResult) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );
 }
+
+/** A result that must have succeeded: a failure throws with what the CLI printed, so the test says why. */
+export function succeeded(r: AdminResult): AdminResult {
+  if (r.code !== 0) throw new Error(`the admin CLI exited with ${r.code}:\n${r.stderr || r.stdout}`);
+  return r;
+}

@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import { generateRecords } from '../../src/services/dci/generate';
 import { dciKeys } from '../../src/services/dci/keys';
 import { updateRecord, upsertRecords } from '../../src/services/dci/records';
-import { adminCli } from '../helpers/adminCli';
+import { adminCli, succeeded } from '../helpers/adminCli';
 import { expectValidCallback } from '../helpers/dciSpec';
-import { Harness, startHarness } from '../helpers/harness';
+import { eventually, Harness, startHarness } from '../helpers/harness';
 
 /**
  * Steward as both parties over HTTP: its Farmer Registry subscribes (`admin dci subscribe`) to its
@@ -13,8 +13,6 @@ import { Harness, startHarness } from '../helpers/harness';
  * (POST /oauth/token with the client credentials `admin dci sender add` printed), and are
  * verified, recorded and matched to the request that caused them.
  */
-/** A CLI result as compared: its stderr joins in when it failed, so the failure says why. */
-const withStderrOnFailure = (r: { code: number; stdout: string; stderr: string }) => (r.code === 0 ? { code: r.code, stdout: r.stdout } : r);
 
 describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
   let h: Harness;
@@ -42,15 +40,6 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
     secret: /client_secret:\s+(\S+)/.exec(stdout)![1],
   });
   const received = (action: string) => h.deps.db('dci_received_callbacks').where({ registry: 'fr', sender_id: ids.dr, action }).orderBy('id');
-  async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 
   it('subscribes with admin dci subscribe, gets on-subscribe, batched notifies and on-unsubscribe, all token-authorised', async () => {
     const publicKey = JSON.stringify(crypto.createPublicKey(dciKeys(h.deps.config).signing.privateKey).export({ format: 'jwk' }));
@@ -58,14 +47,14 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
     const tokenUrl = `${h.baseUrl}/oauth/token`;
     // Each registry is a sender to the other: their public key, and a client for the token API.
     const drAdd = await admin('dci', 'sender', 'add', '--id', ids.dr, '--name', 'Steward DR', '--signing-key', publicKey, '--signing-key-id', keyId);
-    expect(drAdd).toMatchObject({ code: 0, stdout: expect.stringMatching(/client_secret:/) });
+    expect(succeeded(drAdd).stdout).toMatch(/client_secret:/);
     const frAdd = await admin('dci', 'sender', 'add', '--id', ids.fr, '--name', 'Steward FR', '--signing-key', publicKey, '--signing-key-id', keyId);
-    expect(frAdd.code).toBe(0);
+    succeeded(frAdd);
     const dr = creds(drAdd.stdout);
     const fr = creds(frAdd.stdout);
     // The DR calls the FR (callbacks) with the client the FR side issued to the DR.
     const drCalls = await admin('dci', 'sender', 'add', '--id', ids.fr, '--name', 'Steward FR', '--as', 'dr', '--token-url', tokenUrl, '--client-id', dr.id, '--client-secret', dr.secret);
-    expect(drCalls).toMatchObject({ code: 0, stdout: expect.stringMatching(/OAuth client\(s\)/) });
+    expect(succeeded(drCalls).stdout).toMatch(/OAuth client\(s\)/);
 
     // A DR record matching the filter, and one that does not, before the subscription.
     const location = `loc-${tag}`;
@@ -77,10 +66,10 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
       '--filter', JSON.stringify({ location: { $eq: location } }), '--frequency', '*/2 * * * * ?',
       '--token-url', tokenUrl, '--client-id', fr.id, '--client-secret', fr.secret,
     );
-    expect(withStderrOnFailure(sub)).toMatchObject({ code: 0, stdout: expect.stringMatching(/HTTP 200 ACK/) });
+    expect(succeeded(sub).stdout).toMatch(/HTTP 200 ACK/);
     const transactionId = /transaction_id (\S+):/.exec(sub.stdout)![1];
 
-    const request = await until(async () => {
+    const request = await eventually(async () => {
       const r = await h.deps.db('dci_outbound_requests').where({ registry: 'fr', transaction_id: transactionId }).first();
       return r?.subscription_codes?.length ? r : undefined;
     });
@@ -97,7 +86,7 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
     await updateRecord(h.deps.db, 'dr', beforeRow.id, { disability_level: 'Moderate' }, 'merge');
     await upsertRecords(h.deps.db, 'dr', [{ ...other, disability_level: 'Mild' }]);
 
-    const notifies = await until(async () => {
+    const notifies = await eventually(async () => {
       const rows = await received('notify');
       const ids = rows.flatMap((r) => r.message.notify_event.map((e: any) => e.data.reg_records.personal_details.identifier));
       return ids.length >= 2 ? { rows, ids } : undefined;
@@ -108,7 +97,7 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
 
     // The callbacks came with the DR's bearer token (the FR's paths record nothing without one): no attempt was refused with 401.
     // (The FR records a callback before the DR's delivery activity marks it delivered: wait for that.)
-    const deliveries = await until(async () => {
+    const deliveries = await eventually(async () => {
       const rows = await h.deps.db('callback_deliveries').where('url', 'like', `${h.baseUrl}/dci/fr/registry/%`);
       return rows.filter((d) => d.status === 'delivered').length >= 2 ? rows : undefined;
     });
@@ -116,8 +105,8 @@ describe('DCI: Steward\'s FR subscribes to Steward\'s DR over HTTP', () => {
     expect(attempts.filter((a) => a.status_code === 401)).toEqual([]);
 
     const unsub = await admin('dci', 'unsubscribe', '--as', 'fr', '--to', `${h.baseUrl}/dci/dr/registry`, '--peer-id', ids.dr, '--code', code);
-    expect(withStderrOnFailure(unsub)).toMatchObject({ code: 0, stdout: expect.stringMatching(/HTTP 200 ACK/) });
-    const [onUnsubscribe] = await until(async () => {
+    expect(succeeded(unsub).stdout).toMatch(/HTTP 200 ACK/);
+    const [onUnsubscribe] = await eventually(async () => {
       const rows = await received('on-unsubscribe');
       return rows.length ? rows : undefined;
     });
