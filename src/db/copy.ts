@@ -24,8 +24,24 @@ const COPY_SLICE_ROWS = 256;
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** One row in COPY's text format, without its newline. */
+export function copyLine(row: readonly CopyValue[]): string {
+  return row.map(copyText).join('\t');
+}
+
 /** Streams pages of rows into `table` (COPY FROM STDIN, text format) on the transaction's connection. */
 export async function copyRowsIn(trx: Knex.Transaction, table: string, columns: readonly string[], pages: AsyncIterable<CopyValue[][]> | Iterable<CopyValue[][]>): Promise<void> {
+  async function* lines() {
+    for await (const page of pages) yield page.map(copyLine);
+  }
+  await copyLinesIn(trx, table, columns, lines());
+}
+
+/**
+ * Streams pages of rows already in COPY's text format (copyLine) into `table`: for a caller that
+ * holds many rows across awaits, one string a row instead of an array of values and their strings.
+ */
+export async function copyLinesIn(trx: Knex.Transaction, table: string, columns: readonly string[], pages: AsyncIterable<string[]> | Iterable<string[]>): Promise<void> {
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   const sink = connection.query(copyFrom(`COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
   // Text in slices of at most 256 rows, each turned into a Buffer as soon as it is made (byte mode),
@@ -33,14 +49,12 @@ export async function copyRowsIn(trx: Knex.Transaction, table: string, columns: 
   // 128 KB large-object size) went to the large-object space, and up to 16 of them queued behind a
   // busy COPY in object mode: they outlived young-generation GCs and piled up as garbage until a
   // full GC, so the API's heap grew with the length of an upload.
-  async function* lines() {
+  async function* slices() {
     for await (const page of pages) {
-      for (let at = 0; at < page.length; at += COPY_SLICE_ROWS) {
-        yield page.slice(at, at + COPY_SLICE_ROWS).map((row) => row.map(copyText).join('\t')).join('\n') + '\n';
-      }
+      for (let at = 0; at < page.length; at += COPY_SLICE_ROWS) yield page.slice(at, at + COPY_SLICE_ROWS).join('\n') + '\n';
     }
   }
-  await pipeline(Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 }), sink);
+  await pipeline(Readable.from(slices(), { objectMode: false, highWaterMark: 64 * 1024 }), sink);
 }
 
 /**

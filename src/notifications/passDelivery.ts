@@ -36,18 +36,21 @@ export async function deliveryTemplateCheck(db: Knex | Knex.Transaction, organis
   };
 }
 
+/** Whether a pass is to be delivered by email or SMS. */
+export const toDeliver = (d: Pick<PassDetails, 'deliveryMethod' | 'deliveryAddress'>): boolean => d.deliveryMethod !== 'None' && d.deliveryAddress !== '';
+
 /** Outbox rows for the created passes that ask for delivery, in the caller's transaction. */
 export async function enqueuePassDeliveries(
   trx: Knex.Transaction,
   ctx: { organisationId: string; designTitle: string; distributionRequestId: string },
   created: CreatedPass[],
 ): Promise<number> {
-  const toDeliver = created.filter((p) => p.details.deliveryMethod !== 'None' && p.details.deliveryAddress);
-  if (!toDeliver.length) return 0;
+  const delivered = created.filter((p) => toDeliver(p.details));
+  if (!delivered.length) return 0;
   const org = await trx('organisations').where({ id: ctx.organisationId }).first('name');
   await enqueueNotifications(
     trx,
-    toDeliver.map((p) => ({
+    delivered.map((p) => ({
       organisationId: ctx.organisationId,
       channel: p.details.deliveryMethod as 'Email' | 'SMS',
       recipient: p.details.deliveryAddress,
@@ -66,5 +69,5 @@ export async function enqueuePassDeliveries(
       },
     })),
   );
-  return toDeliver.length;
+  return delivered.length;
 }
