@@ -261,6 +261,17 @@ export function heldCount(columns: Columnar): number {
   return n;
 }
 
+/** The bytes of the typed arrays held (the string dictionaries aside: a few distinct values each). */
+export function heldBytes(columns: Columnar): number {
+  let total = 0;
+  for (const { records, dead } of partsOf(columns)) {
+    total += records.ids.byteLength + (dead?.byteLength ?? 0);
+    for (const { lo, hi } of records.numbers.values()) total += lo.byteLength + hi.byteLength;
+    for (const { starts, postings } of records.strings.values()) total += starts.byteLength + postings.byteLength;
+  }
+  return total;
+}
+
 /** Whether every condition of the tree is on a column held here (in every part). */
 export function covers(columns: Columnar, cond: Cond): boolean {
   return partsOf(columns).every(({ records }) => coversPart(records, cond));

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/knex';
-import { Columnar, ColumnarBuilder, ColumnarRecords, heldCount, patchColumnar } from '../../domain/dci/columnar';
+import { Columnar, ColumnarBuilder, ColumnarRecords, heldBytes, heldCount, patchColumnar } from '../../domain/dci/columnar';
 import { REGISTRIES, RegistryKey } from '../../domain/dci/registries';
 import { logger } from '../../logger';
 import { registryDataVersion } from './matchCounts';
@@ -118,21 +118,10 @@ export class FilterIndexes {
     this.building.set(registry, build);
   }
 
-  /** The bytes of the typed arrays held for every registry (the string dictionaries aside: a few distinct values each). */
+  /** The bytes of the typed arrays held for every registry. */
   bytes(): number {
     let total = 0;
-    const add = (records: ColumnarRecords) => {
-      total += records.ids.byteLength;
-      for (const { lo, hi } of records.numbers.values()) total += lo.byteLength + hi.byteLength;
-      for (const { starts, postings } of records.strings.values()) total += starts.byteLength + postings.byteLength;
-    };
-    for (const { columns } of this.held.values()) {
-      if ('base' in columns) {
-        add(columns.base);
-        add(columns.extra);
-        total += columns.dead.byteLength;
-      } else add(columns);
-    }
+    for (const { columns } of this.held.values()) total += heldBytes(columns);
     return total;
   }
 
