@@ -89,11 +89,14 @@ export class FilterIndexes {
     const work = async () => {
       const held = this.held.get(registry);
       if (held && !held.unpatchable) {
-        const patch = patchHeld(this.db, registry, held, this.patchAtMost(heldCount(held.columns)));
+        // What a waiting search awaits: settled only once the patched columns are held.
+        const patch = patchHeld(this.db, registry, held, this.patchAtMost(heldCount(held.columns))).then((patched) => {
+          this.held.set(registry, patched ?? { ...held, unpatchable: true });
+          return patched;
+        });
         this.patching.set(registry, patch.then(() => undefined, () => undefined));
         const patched = await patch.finally(() => this.patching.delete(registry));
         patchedFor = this.now() - started;
-        this.held.set(registry, patched ?? { ...held, unpatchable: true });
         if (patched) {
           this.patches++;
           return;

@@ -241,11 +241,16 @@ export async function searchPage(
       const { version, uncompacted } = await registryDataVersion(trx, registry);
       compact = uncompacted > COMPACT_ABOVE;
       const offset = (pageNumber - 1) * pageSize;
-      const inMemory = await columns?.use(registry, version, (records) => pageColumnar(records, parsed.where, parsed.sort, offset, pageSize));
-      if (inMemory) return inMemory;
+      // One look at the columns (it may wait for a patch): the page, or else at least the total.
+      const inMemory = await columns?.use(registry, version, (records) => {
+        const page = pageColumnar(records, parsed.where, parsed.sort, offset, pageSize);
+        const total = page ? undefined : countColumnar(records, parsed.where);
+        return page ? { page } : total === undefined ? undefined : { total };
+      });
+      if (inMemory?.page) return inMemory.page;
       const { walk } = await choosePagePlan(trx, registry, parsed, pageSize, pageNumber);
       const count = countQuery(registry, parsed);
-      const known = counts?.get(registry, version, count) ?? (await columns?.use(registry, version, (records) => countColumnar(records, parsed.where)));
+      const known = inMemory?.total ?? counts?.get(registry, version, count);
       const found = await pageIds(trx, registry, parsed, pageSize, pageNumber, walk, known);
       counts?.set(registry, version, count, found.total);
       return found;
